@@ -1,0 +1,6 @@
+//! The `minispl` command line.
+
+fn main() {
+    eprintln!("minispl: not implemented yet");
+    std::process::exit(2);
+}

@@ -1,0 +1,17 @@
+//! minispl-eval: runs SPL pipelines over JSON events with Splunk's semantics.
+#![forbid(unsafe_code)]
+
+pub mod env;
+pub mod error;
+pub mod expr;
+pub mod row;
+pub mod search;
+pub mod value;
+
+pub use env::Env;
+pub use error::EvalError;
+pub use row::Row;
+pub use value::Value;
+pub mod commands;
+pub mod datamodel;
+pub mod profile;

@@ -1,0 +1,113 @@
+//! A result row (an event, or a row produced by a transforming command): an ordered map
+//! from field name to [`Value`]. `_raw` (a string) and `_time` (a number, epoch seconds)
+//! are ordinary entries with those names; internal fields start with `_` (SEMANTICS §10).
+
+use crate::value::Value;
+use indexmap::IndexMap;
+
+/// Field names are case-sensitive (R1.6).
+pub type FieldName = String;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    fields: IndexMap<FieldName, Value>,
+}
+
+impl Row {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        Row {
+            fields: IndexMap::with_capacity(n),
+        }
+    }
+
+    /// The value of `name`; null when absent.
+    pub fn get(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.fields.get(name).unwrap_or(&NULL)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.fields.contains_key(name)
+    }
+
+    /// Set a field; setting null removes it (R6.3). An existing field keeps its position.
+    pub fn set(&mut self, name: impl Into<FieldName>, value: Value) {
+        let name = name.into();
+        if value.is_null() {
+            self.fields.shift_remove(&name);
+        } else {
+            self.fields.insert(name, value);
+        }
+    }
+
+    /// Remove a field, returning its value (null if absent).
+    pub fn remove(&mut self, name: &str) -> Value {
+        self.fields.shift_remove(name).unwrap_or_default()
+    }
+
+    /// Fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&FieldName, &Value)> {
+        self.fields.iter()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &FieldName> {
+        self.fields.keys()
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Keep only the fields for which `keep` is true, preserving order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &Value) -> bool) {
+        self.fields.retain(|k, v| keep(k, v));
+    }
+
+    /// `_time` as a number, if present and numeric.
+    pub fn time(&self) -> Option<f64> {
+        self.get("_time").as_number()
+    }
+
+    /// `_raw` as text, if present.
+    pub fn raw(&self) -> Option<&str> {
+        match self.get("_raw") {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl FromIterator<(FieldName, Value)> for Row {
+    fn from_iter<I: IntoIterator<Item = (FieldName, Value)>>(iter: I) -> Self {
+        let mut row = Row::new();
+        for (k, v) in iter {
+            row.set(k, v);
+        }
+        row
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_null_removes_and_order_is_kept() {
+        let mut r = Row::new();
+        r.set("a", Value::str("1"));
+        r.set("b", Value::str("2"));
+        r.set("a", Value::str("3"));
+        assert_eq!(r.names().collect::<Vec<_>>(), vec!["a", "b"]);
+        r.set("a", Value::Null);
+        assert!(!r.contains("a"));
+        assert_eq!(r.get("a"), &Value::Null);
+    }
+}
