@@ -14,4 +14,14 @@ pub use row::Row;
 pub use value::Value;
 pub mod commands;
 pub mod datamodel;
+pub mod ingest;
+pub mod lookup;
 pub mod profile;
+pub mod program;
+
+pub use ingest::{Event, EventMeta};
+pub use program::{Context, Program};
+pub mod functions;
+pub mod json;
+pub mod stats;
+pub mod timefmt;

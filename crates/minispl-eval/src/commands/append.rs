@@ -1,0 +1,16 @@
+//! `append` (placeholder until implemented).
+
+use crate::commands::Operator;
+use crate::error::EvalError;
+use crate::program::Context;
+use minispl_parser::ast;
+use std::sync::Arc;
+
+/// Compile `append` into an operator.
+pub fn compile(cmd: &ast::Append, ctx: &Arc<Context>) -> Result<Box<dyn Operator>, EvalError> {
+    let _ = ctx;
+    Err(EvalError::at(
+        "the `append` command is not implemented yet",
+        cmd.span,
+    ))
+}

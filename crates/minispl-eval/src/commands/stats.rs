@@ -1,0 +1,16 @@
+//! `stats` (placeholder until implemented).
+
+use crate::commands::Operator;
+use crate::error::EvalError;
+use crate::program::Context;
+use minispl_parser::ast;
+use std::sync::Arc;
+
+/// Compile `stats` into an operator.
+pub fn compile(cmd: &ast::Stats, ctx: &Arc<Context>) -> Result<Box<dyn Operator>, EvalError> {
+    let _ = ctx;
+    Err(EvalError::at(
+        "the `stats` command is not implemented yet",
+        cmd.span,
+    ))
+}

@@ -1,0 +1,2 @@
+//! Eval functions as a table of (name, arity, implementation), one file per family
+//! (placeholder until implemented).
