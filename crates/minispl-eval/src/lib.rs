@@ -23,5 +23,7 @@ pub use ingest::{Event, EventMeta};
 pub use program::{Context, Program};
 pub mod functions;
 pub mod json;
+pub mod reader;
 pub mod stats;
 pub mod timefmt;
+pub mod wildcard;

@@ -1,3 +1,16 @@
 //! minispl-rules: detection YAML, the macro table, the `aws:cloudtrail` sourcetype profile,
 //! the `Cloud_Infrastructure` data model, risk events and a detection test runner.
+//!
+//! The entry point is [`Engine`]: built-in macros, profiles, data models and lookups, which
+//! users extend or override, and which compiles and runs searches and detections.
 #![forbid(unsafe_code)]
+
+pub mod detection;
+pub mod engine;
+pub mod risk;
+pub mod testrunner;
+
+pub use detection::Detection;
+pub use engine::{CompiledSearch, DetectionOutput, Engine, RulesError};
+pub use risk::RiskEvent;
+pub use testrunner::TestOutcome;

@@ -1,0 +1,129 @@
+//! `*` wildcards as SPL uses them in field names and values: `*` matches any run of
+//! characters, including the empty one; nothing else is special and `*` cannot be escaped
+//! (R1.18, R3.7).
+
+/// Does `text` match `pattern`? `ignore_case` for search values (R1.6); field names are
+/// matched case-sensitively.
+pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    if !pattern.contains('*') {
+        return if ignore_case {
+            eq_ignore_case(pattern, text)
+        } else {
+            pattern == text
+        };
+    }
+    captures(pattern, text, ignore_case).is_some()
+}
+
+/// The runs of `text` each `*` of `pattern` matched, in order, or `None` if it does not
+/// match. Earlier stars match as little as possible, so `rename a*b* AS ...` splits
+/// `aXbYbZ` as `X`, `YbZ` (R3.3).
+pub fn captures<'t>(pattern: &str, text: &'t str, ignore_case: bool) -> Option<Vec<&'t str>> {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut caps = Vec::with_capacity(parts.len().saturating_sub(1));
+    let first = parts[0];
+    if !starts_with(text, first, ignore_case) {
+        return None;
+    }
+    let mut pos = first.len();
+    let last_index = parts.len() - 1;
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        let rest = &text[pos..];
+        if i == last_index {
+            // The last literal must sit at the very end.
+            if rest.len() < part.len() || !text.is_char_boundary(text.len() - part.len()) {
+                return None;
+            }
+            let tail_start = text.len() - part.len();
+            if !eq(&text[tail_start..], part, ignore_case) {
+                return None;
+            }
+            caps.push(&text[pos..tail_start]);
+            return Some(caps);
+        }
+        let found = find(rest, part, ignore_case)?;
+        caps.push(&rest[..found]);
+        pos += found + part.len();
+    }
+    // Pattern without '*': handled by the caller, but keep this total.
+    (pos == text.len()).then_some(caps)
+}
+
+/// Replace the `*`s of `target` with `caps` in order (`rename EU* AS EMEA*`).
+pub fn substitute(target: &str, caps: &[&str]) -> String {
+    let mut out = String::with_capacity(target.len() + caps.iter().map(|c| c.len()).sum::<usize>());
+    let mut caps = caps.iter();
+    for (i, part) in target.split('*').enumerate() {
+        if i > 0 {
+            out.push_str(caps.next().copied().unwrap_or(""));
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+fn eq(a: &str, b: &str, ignore_case: bool) -> bool {
+    if ignore_case {
+        eq_ignore_case(a, b)
+    } else {
+        a == b
+    }
+}
+
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+fn starts_with(text: &str, prefix: &str, ignore_case: bool) -> bool {
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && eq(&text[..prefix.len()], prefix, ignore_case)
+}
+
+/// Byte offset of the first occurrence of `needle` in `hay`.
+fn find(hay: &str, needle: &str, ignore_case: bool) -> Option<usize> {
+    if !ignore_case {
+        return hay.find(needle);
+    }
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| starts_with(&hay[i..], needle, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_wildcard_matching() {
+        assert!(matches("admin", "Admin", true));
+        assert!(!matches("admin", "Admin", false));
+        assert!(matches("40*", "404", true));
+        assert!(matches("*", "", true));
+        assert!(matches("*foo*", "a-FOO-b", true));
+        assert!(!matches("*foo*", "a-fo-b", true));
+        assert!(matches("a*c", "abc", false));
+        assert!(!matches("a*c", "abcd", false));
+        assert!(matches("é*", "ÉTÉ", true));
+    }
+
+    #[test]
+    fn captures_are_minimal_then_rest() {
+        assert_eq!(
+            captures("requestParameters.*", "requestParameters.bucketName", false),
+            Some(vec!["bucketName"])
+        );
+        assert_eq!(captures("a*b*", "aXbYbZ", false), Some(vec!["X", "YbZ"]));
+        assert_eq!(captures("EU*", "US_X", false), None);
+        assert_eq!(substitute("EMEA*", &["_UK"]), "EMEA_UK");
+        assert_eq!(substitute("*", &["bucketName"]), "bucketName");
+    }
+}
