@@ -6,3 +6,5 @@
 pub use minispl_eval as eval;
 pub use minispl_parser as parser;
 pub use minispl_rules as rules;
+
+pub mod generate;
