@@ -370,13 +370,15 @@ impl Groups {
         g
     }
 
-    /// Add a row to every group it belongs to.
-    pub fn add(&mut self, aggs: &AggSet, row: &Row, env: &Env) -> Result<(), EvalError> {
+    /// Add a row to every group it belongs to; returns the index of its first group
+    /// (`None` when a null BY value drops it).
+    pub fn add(&mut self, aggs: &AggSet, row: &Row, env: &Env) -> Result<Option<usize>, EvalError> {
         let keys = group_keys(row, &self.by, self.dedup_splitvals, self.fill.as_deref());
         if keys.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let inputs = aggs.extract(row, env)?;
+        let mut first = None;
         for key in keys {
             let i = match self.index.get(&key) {
                 Some(&i) => i,
@@ -398,8 +400,17 @@ impl Groups {
                 }
             };
             aggs.add(&mut self.groups[i].1, &inputs);
+            first.get_or_insert(i);
         }
-        Ok(())
+        Ok(first)
+    }
+
+    /// The aggregates of group `i` (as returned by [`Groups::add`]).
+    pub fn results(&self, aggs: &AggSet, i: usize) -> Vec<(String, Value)> {
+        self.groups
+            .get(i)
+            .map(|(_, state)| aggs.results(state))
+            .unwrap_or_default()
     }
 
     /// One row per group sorted by the BY values (R7.5); columns: BY fields, then the

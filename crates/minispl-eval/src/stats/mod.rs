@@ -236,6 +236,33 @@ impl Default for Limits {
     }
 }
 
+/// Seconds in a time span as `time_window=` and `tstats ... span=` write it: an optional
+/// integer count (default 1) and a unit `s`/`sec`/`secs`/`second(s)`, `m`/`min`/`mins`/
+/// `minute(s)`, `h`/`hr`/`hrs`/`hour(s)`, `d`/`day(s)`, `w`/`week(s)`. Months and years
+/// are not fixed lengths and are refused (`None`), as is a zero span.
+pub fn timespan_seconds(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let count: f64 = if digits.is_empty() {
+        1.0
+    } else {
+        digits.parse::<u64>().ok()? as f64
+    };
+    let unit_seconds = match unit.to_ascii_lowercase().as_str() {
+        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86400.0,
+        "w" | "week" | "weeks" => 7.0 * 86400.0,
+        _ => return None,
+    };
+    let seconds = count * unit_seconds;
+    (seconds > 0.0).then_some(seconds)
+}
+
 #[cfg(test)]
 pub(crate) mod test_util {
     use super::*;
@@ -288,6 +315,18 @@ mod tests {
         assert_eq!(AggFunction::resolve("perc"), None);
         assert_eq!(AggFunction::resolve("p"), None);
         assert_eq!(AggFunction::resolve("bogus"), None);
+    }
+
+    #[test]
+    fn timespans() {
+        assert_eq!(timespan_seconds("30s"), Some(30.0));
+        assert_eq!(timespan_seconds("5m"), Some(300.0));
+        assert_eq!(timespan_seconds("1h"), Some(3600.0));
+        assert_eq!(timespan_seconds("h"), Some(3600.0));
+        assert_eq!(timespan_seconds("2days"), Some(172800.0));
+        assert_eq!(timespan_seconds("1mon"), None);
+        assert_eq!(timespan_seconds("0s"), None);
+        assert_eq!(timespan_seconds("x1"), None);
     }
 
     #[test]
