@@ -252,7 +252,7 @@ impl CompiledLookup {
         let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, cells) in table.rows.iter().enumerate() {
             index
-                .entry(normalise(&cells[first], case_sensitive))
+                .entry(normalise(cell(cells, first), case_sensitive))
                 .or_default()
                 .push(i);
         }
@@ -292,7 +292,7 @@ impl CompiledLookup {
                     .zip(&wanted)
                     .skip(1)
                     .all(|((col, _), set)| {
-                        set.contains(&normalise(&self.table.rows[i][*col], self.case_sensitive))
+                        set.contains(&normalise(self.cell(i, *col), self.case_sensitive))
                     })
             })
             .collect();
@@ -307,12 +307,20 @@ impl CompiledLookup {
             }
             let values: Vec<String> = matched
                 .iter()
-                .map(|&i| &self.table.rows[i][*col])
+                .map(|&i| self.cell(i, *col))
                 .filter(|c| !c.is_empty())
-                .cloned()
+                .map(str::to_string)
                 .collect();
             row.set(dest.clone(), Value::multi(values));
         }
+    }
+
+    /// A cell; tables built by hand may have short rows, read as empty cells.
+    fn cell(&self, row: usize, col: usize) -> &str {
+        self.table
+            .rows
+            .get(row)
+            .map_or("", |cells| cell(cells, col))
     }
 
     /// Event fields read and written (for the plan).
@@ -322,6 +330,10 @@ impl CompiledLookup {
             self.outputs.iter().map(|(_, f)| f.clone()).collect(),
         )
     }
+}
+
+fn cell(cells: &[String], col: usize) -> &str {
+    cells.get(col).map_or("", String::as_str)
 }
 
 fn normalise(value: &str, case_sensitive: bool) -> String {
@@ -525,6 +537,24 @@ pub(crate) mod tests {
         let mut r = row(&[("user", Value::str("bob")), ("dept", Value::str("sec"))]);
         apply(&cmd, &mut r);
         assert_eq!(r.get("level"), &Value::str("3"));
+    }
+
+    #[test]
+    fn hand_built_short_rows_read_as_empty_cells() {
+        let mut l = Lookups::default();
+        l.insert(
+            "users.csv",
+            LookupTable {
+                columns: vec!["user".into(), "dept".into()],
+                rows: vec![vec!["ann".into()], vec![]],
+                case_sensitive: true,
+            },
+        );
+        let cmd = lookup_cmd(vec![mapping("user", None)], None);
+        let mut r = row(&[("user", Value::str("ann")), ("dept", Value::str("x"))]);
+        apply_lookup(&cmd, &l, &mut r).unwrap();
+        // Matched, but the dept cell is empty: OUTPUT semantics clear it.
+        assert_eq!(r, row(&[("user", Value::str("ann"))]));
     }
 
     #[test]

@@ -61,16 +61,18 @@ impl Accumulator for Percentile {
         let mut sorted = self.numbers.clone();
         sorted.sort_by(f64::total_cmp);
         let last = sorted.len() - 1;
+        // `resolve` only builds 0..=100, but the constructors are public.
+        let clamp = |p: f64| p.clamp(0.0, 100.0);
         let value = match self.rule {
             Rule::Median => sorted[sorted.len() / 2],
             Rule::Interpolated(p) => {
-                let rank = p / 100.0 * last as f64;
+                let rank = clamp(p) / 100.0 * last as f64;
                 let lo = rank.floor() as usize;
                 let hi = (rank.ceil() as usize).min(last);
                 sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
             }
             Rule::Upper(p) => {
-                let rank = (p / 100.0 * last as f64).ceil() as usize;
+                let rank = (clamp(p) / 100.0 * last as f64).ceil() as usize;
                 sorted[rank.min(last)]
             }
         };
@@ -100,5 +102,6 @@ mod tests {
         assert_eq!(run(Perc(25.0), &d), Value::Num(1.75));
         assert_eq!(run(UpperPerc(50.0), &d), Value::Num(3.0));
         assert_eq!(run(Perc(95.0), &["7"]), Value::Num(7.0));
+        assert_eq!(run(Perc(250.0), &d), Value::Num(4.0));
     }
 }
