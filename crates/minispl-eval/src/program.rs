@@ -18,6 +18,8 @@ pub struct Context {
     pub profiles: Vec<Arc<Profile>>,
     pub lookups: Lookups,
     pub datamodels: Vec<Arc<DataModel>>,
+    /// Caps for aggregating commands and subsearches (group count, subsearch rows).
+    pub limits: crate::stats::Limits,
 }
 
 /// A pipeline compiled against a context.

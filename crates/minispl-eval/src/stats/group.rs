@@ -1,0 +1,548 @@
+//! Aggregation lists and BY grouping shared by `stats`, `eventstats`, `streamstats`,
+//! `tstats`: compile `agg(arg) [AS name], ...`, extract each row's inputs, feed grouped
+//! accumulators, and produce result rows in Splunk's shape (R7.1–R7.7).
+
+use super::{observations, Accumulator, AggFunction};
+use crate::env::Env;
+use crate::error::EvalError;
+use crate::expr::CompiledExpr;
+use crate::row::Row;
+use crate::value::{parse_number, Value};
+use crate::wildcard;
+use minispl_parser::ast::{AggArgument, Aggregation};
+use minispl_parser::Span;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+/// What one aggregation reads from a row.
+#[derive(Debug)]
+enum AggInput {
+    /// Plain `count`: one observation per row.
+    Rows,
+    Field(String),
+    /// `avg(*lay)`: every field whose name matches (R7.7), each aggregated on its own.
+    Wildcard {
+        pattern: String,
+        /// The alias with its `*`s, if any (`avg(*) AS avg_*`).
+        alias: Option<String>,
+        /// `avg(` — the default column name is this plus the field plus `)`.
+        default_prefix: String,
+    },
+    /// `count(eval(pred))`, `sum(eval(x*2))`.
+    Eval(CompiledExpr),
+}
+
+/// One compiled aggregation.
+#[derive(Debug)]
+pub struct AggSpec {
+    pub function: AggFunction,
+    input: AggInput,
+    /// The output column (`AS` alias, else the text as written, R7.2).
+    pub output: String,
+    pub span: Span,
+}
+
+/// The aggregations of one command, in the order written.
+#[derive(Debug)]
+pub struct AggSet {
+    pub specs: Vec<AggSpec>,
+}
+
+/// One row's inputs to every aggregation, extracted once so that a row feeding several
+/// groups (multivalue BY, R7.4) or a window (streamstats) evaluates `eval(...)` once.
+#[derive(Debug, Clone)]
+pub struct RowInputs<'r> {
+    pub time: Option<f64>,
+    inputs: Vec<Input<'r>>,
+}
+
+#[derive(Debug, Clone)]
+enum Input<'r> {
+    One(Cow<'r, Value>),
+    Wild(Vec<(Cow<'r, str>, Cow<'r, Value>)>),
+}
+
+impl RowInputs<'_> {
+    /// Detach from the row (streamstats keeps a window of inputs, not of rows).
+    pub fn into_owned(self) -> RowInputs<'static> {
+        RowInputs {
+            time: self.time,
+            inputs: self
+                .inputs
+                .into_iter()
+                .map(|i| match i {
+                    Input::One(v) => Input::One(Cow::Owned(v.into_owned())),
+                    Input::Wild(list) => Input::Wild(
+                        list.into_iter()
+                            .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                            .collect(),
+                    ),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Accumulators for one group.
+#[derive(Debug)]
+pub struct AggState {
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    One(Box<dyn Accumulator>),
+    /// Per matched field name, in name order (the output column order we chose for
+    /// wildcard aggregations).
+    Wild(BTreeMap<String, Box<dyn Accumulator>>),
+}
+
+impl AggSet {
+    /// Compile an aggregation list. Unknown functions and a field renamed twice (R7.7)
+    /// are errors with the aggregation's span.
+    pub fn compile(aggs: &[Aggregation]) -> Result<AggSet, EvalError> {
+        let mut specs = Vec::with_capacity(aggs.len());
+        for (i, agg) in aggs.iter().enumerate() {
+            let function = AggFunction::resolve(&agg.function).ok_or_else(|| {
+                EvalError::at(
+                    format!("unknown aggregation function `{}`", agg.function),
+                    agg.span,
+                )
+            })?;
+            // R7.7: `first(host) AS a, first(host) AS b` is invalid.
+            if agg.alias.is_some()
+                && aggs[..i]
+                    .iter()
+                    .any(|a| a.alias.is_some() && a.default_name == agg.default_name)
+            {
+                return Err(EvalError::at(
+                    format!("`{}` cannot be renamed twice", agg.default_name),
+                    agg.span,
+                ));
+            }
+            let input = match &agg.argument {
+                None => AggInput::Rows,
+                Some(AggArgument::Field(f)) if f.contains('*') => AggInput::Wildcard {
+                    pattern: f.clone(),
+                    alias: agg.alias.clone(),
+                    default_prefix: match agg.default_name.find('(') {
+                        Some(p) => agg.default_name[..=p].to_string(),
+                        None => format!("{}(", agg.function),
+                    },
+                },
+                Some(AggArgument::Field(f)) => AggInput::Field(f.clone()),
+                Some(AggArgument::Eval(e)) => {
+                    AggInput::Eval(CompiledExpr::compile(e).map_err(|e| e.or_at(agg.span))?)
+                }
+            };
+            specs.push(AggSpec {
+                function,
+                input,
+                output: agg.output_name().to_string(),
+                span: agg.span,
+            });
+        }
+        Ok(AggSet { specs })
+    }
+
+    /// Empty accumulators for a new group.
+    pub fn new_state(&self) -> AggState {
+        AggState {
+            slots: self
+                .specs
+                .iter()
+                .map(|s| match s.input {
+                    AggInput::Wildcard { .. } => Slot::Wild(BTreeMap::new()),
+                    _ => Slot::One(s.function.accumulator()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Read what every aggregation needs from `row`.
+    pub fn extract<'r>(&self, row: &'r Row, env: &Env) -> Result<RowInputs<'r>, EvalError> {
+        let mut inputs = Vec::with_capacity(self.specs.len());
+        for spec in &self.specs {
+            inputs.push(match &spec.input {
+                AggInput::Rows => Input::One(Cow::Owned(Value::Num(1.0))),
+                AggInput::Field(f) => Input::One(Cow::Borrowed(row.get(f))),
+                AggInput::Wildcard { pattern, .. } => Input::Wild(
+                    row.iter()
+                        .filter(|(name, _)| wildcard::matches(pattern, name, false))
+                        .map(|(name, v)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(v)))
+                        .collect(),
+                ),
+                AggInput::Eval(expr) => {
+                    let v = expr.eval(row, env).map_err(|e| e.or_at(spec.span))?;
+                    // EC-103: `count(eval(pred))` counts rows where pred is TRUE, so a
+                    // false predicate is no observation, like null.
+                    Input::One(Cow::Owned(match v {
+                        Value::Bool(false) => Value::Null,
+                        other => other,
+                    }))
+                }
+            });
+        }
+        Ok(RowInputs {
+            time: row.time(),
+            inputs,
+        })
+    }
+
+    /// Feed one row's inputs into a group's accumulators.
+    pub fn add(&self, state: &mut AggState, inputs: &RowInputs<'_>) {
+        for ((spec, slot), input) in self.specs.iter().zip(&mut state.slots).zip(&inputs.inputs) {
+            match (slot, input) {
+                (Slot::One(acc), Input::One(v)) => {
+                    for obs in observations(v) {
+                        acc.add(obs, inputs.time);
+                    }
+                }
+                (Slot::Wild(map), Input::Wild(list)) => {
+                    for (name, v) in list {
+                        let acc = match map.get_mut(name.as_ref()) {
+                            Some(acc) => acc,
+                            None => map
+                                .entry(name.to_string())
+                                .or_insert_with(|| spec.function.accumulator()),
+                        };
+                        for obs in observations(v) {
+                            acc.add(obs, inputs.time);
+                        }
+                    }
+                }
+                // Inputs always come from `extract` on the same set.
+                _ => {}
+            }
+        }
+    }
+
+    /// Output columns and values in order: aggregations as written, a wildcard
+    /// aggregation expanding to one column per matched field in name order.
+    pub fn results(&self, state: &AggState) -> Vec<(String, Value)> {
+        let mut out = Vec::with_capacity(self.specs.len());
+        for (spec, slot) in self.specs.iter().zip(&state.slots) {
+            match (slot, &spec.input) {
+                (Slot::One(acc), _) => out.push((spec.output.clone(), acc.result())),
+                (
+                    Slot::Wild(map),
+                    AggInput::Wildcard {
+                        pattern,
+                        alias,
+                        default_prefix,
+                    },
+                ) => {
+                    for (field, acc) in map {
+                        let name = match alias {
+                            Some(a) => {
+                                let caps =
+                                    wildcard::captures(pattern, field, false).unwrap_or_default();
+                                wildcard::substitute(a, &caps)
+                            }
+                            None => format!("{default_prefix}{field})"),
+                        };
+                        out.push((name, acc.result()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Output names known before running (wildcard aggregations are not).
+    pub fn fixed_outputs(&self) -> impl Iterator<Item = &str> {
+        self.specs
+            .iter()
+            .filter(|s| !matches!(s.input, AggInput::Wildcard { .. }))
+            .map(|s| s.output.as_str())
+    }
+
+    /// The fields the aggregations read (for the plan); `eval(...)` arguments report the
+    /// expression's fields.
+    pub fn read_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for spec in &self.specs {
+            match &spec.input {
+                AggInput::Rows => {}
+                AggInput::Field(f) => out.push(f.clone()),
+                AggInput::Wildcard { pattern, .. } => out.push(pattern.clone()),
+                AggInput::Eval(e) => out.extend(e.fields()),
+            }
+        }
+        out
+    }
+}
+
+/// The group keys of a row: one per combination of BY values. Any null BY field drops
+/// the row (no keys, R7.3) unless `fill` replaces null (tstats `fillnull_value=`, R9.5).
+/// A multivalue BY field contributes each value, several give the cross product (R7.4);
+/// `dedup_splitvals` removes duplicate values first.
+pub fn group_keys(
+    row: &Row,
+    by: &[String],
+    dedup_splitvals: bool,
+    fill: Option<&str>,
+) -> Vec<Vec<String>> {
+    let mut keys: Vec<Vec<String>> = vec![Vec::with_capacity(by.len())];
+    for field in by {
+        let value = row.get(field);
+        let mut values: Vec<String> = match (value, fill) {
+            (Value::Null, Some(f)) => vec![f.to_string()],
+            (Value::Null, None) => return Vec::new(),
+            (v, _) => v.to_strings(),
+        };
+        if dedup_splitvals {
+            let mut seen = std::collections::HashSet::new();
+            values.retain(|v| seen.insert(v.clone()));
+        }
+        if values.len() == 1 {
+            let only = values.pop().unwrap_or_default();
+            for k in &mut keys {
+                k.push(only.clone());
+            }
+            continue;
+        }
+        let mut next = Vec::with_capacity(keys.len() * values.len());
+        for k in &keys {
+            for v in &values {
+                let mut nk = k.clone();
+                nk.push(v.clone());
+                next.push(nk);
+            }
+        }
+        keys = next;
+    }
+    keys
+}
+
+/// The auto comparator (R7.5, as `sort` does): two numbers compare numerically, a number
+/// sorts before a string, strings compare in byte order.
+pub fn compare_auto(a: &str, b: &str) -> Ordering {
+    match (parse_number(a), parse_number(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+/// Order of group keys: ascending, first BY field most significant (R7.5).
+pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = compare_auto(x, y);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Grouped accumulators with the group cap.
+#[derive(Debug)]
+pub struct Groups {
+    pub by: Vec<String>,
+    pub dedup_splitvals: bool,
+    pub fill: Option<String>,
+    max_groups: usize,
+    span: Span,
+    index: HashMap<Vec<String>, usize>,
+    groups: Vec<(Vec<String>, AggState)>,
+}
+
+impl Groups {
+    /// Without BY there is always exactly one group, even over zero input (R7.1, R7.6).
+    pub fn new(aggs: &AggSet, by: Vec<String>, max_groups: usize, span: Span) -> Groups {
+        let mut g = Groups {
+            by,
+            dedup_splitvals: false,
+            fill: None,
+            max_groups,
+            span,
+            index: HashMap::new(),
+            groups: Vec::new(),
+        };
+        if g.by.is_empty() {
+            g.index.insert(Vec::new(), 0);
+            g.groups.push((Vec::new(), aggs.new_state()));
+        }
+        g
+    }
+
+    /// Add a row to every group it belongs to; returns the index of its first group
+    /// (`None` when a null BY value drops it).
+    pub fn add(&mut self, aggs: &AggSet, row: &Row, env: &Env) -> Result<Option<usize>, EvalError> {
+        let keys = group_keys(row, &self.by, self.dedup_splitvals, self.fill.as_deref());
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let inputs = aggs.extract(row, env)?;
+        let mut first = None;
+        for key in keys {
+            let i = match self.index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    if self.groups.len() >= self.max_groups {
+                        return Err(EvalError::at(
+                            format!(
+                                "too many groups: more than {} distinct BY values \
+                                 (raise the max_groups limit)",
+                                self.max_groups
+                            ),
+                            self.span,
+                        ));
+                    }
+                    let i = self.groups.len();
+                    self.groups.push((key.clone(), aggs.new_state()));
+                    self.index.insert(key, i);
+                    i
+                }
+            };
+            aggs.add(&mut self.groups[i].1, &inputs);
+            first.get_or_insert(i);
+        }
+        Ok(first)
+    }
+
+    /// The aggregates of group `i` (as returned by [`Groups::add`]).
+    pub fn results(&self, aggs: &AggSet, i: usize) -> Vec<(String, Value)> {
+        self.groups
+            .get(i)
+            .map(|(_, state)| aggs.results(state))
+            .unwrap_or_default()
+    }
+
+    /// One row per group sorted by the BY values (R7.5); columns: BY fields, then the
+    /// aggregations in order (R7.2). Null results leave their column absent.
+    pub fn into_rows(self, aggs: &AggSet) -> Vec<Row> {
+        let Groups { by, mut groups, .. } = self;
+        groups.sort_by(|a, b| compare_keys(&a.0, &b.0));
+        groups
+            .into_iter()
+            .map(|(key, state)| {
+                let mut row = Row::with_capacity(by.len() + aggs.specs.len());
+                for (field, value) in by.iter().zip(key) {
+                    row.set(field.clone(), Value::Str(value));
+                }
+                for (name, value) in aggs.results(&state) {
+                    row.set(name, value);
+                }
+                row
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An aggregation AST node as the parser would build it.
+    pub fn agg(function: &str, field: Option<&str>, alias: Option<&str>) -> Aggregation {
+        Aggregation {
+            function: function.to_string(),
+            argument: field.map(|f| AggArgument::Field(f.to_string())),
+            alias: alias.map(str::to_string),
+            default_name: match field {
+                Some(f) => format!("{function}({f})"),
+                None => function.to_string(),
+            },
+            span: Span::new(0, 1),
+        }
+    }
+
+    pub fn row(fields: &[(&str, Value)]) -> Row {
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn keys_split_multivalues_and_drop_nulls() {
+        let by = vec!["a".to_string(), "b".to_string()];
+        let r = row(&[
+            ("a", Value::Multi(vec!["x".into(), "y".into(), "x".into()])),
+            ("b", Value::str("1")),
+        ]);
+        assert_eq!(group_keys(&r, &by, false, None).len(), 3);
+        assert_eq!(
+            group_keys(&r, &by, true, None),
+            vec![
+                vec!["x".to_string(), "1".into()],
+                vec!["y".into(), "1".into()]
+            ]
+        );
+        let partial = row(&[("a", Value::str("x"))]);
+        assert!(group_keys(&partial, &by, false, None).is_empty());
+        assert_eq!(
+            group_keys(&partial, &by, false, Some("NULL")),
+            vec![vec!["x".to_string(), "NULL".into()]]
+        );
+    }
+
+    #[test]
+    fn auto_order_numbers_first_then_bytes() {
+        let mut v = vec!["b", "10", "9", "B", "-1", "a"];
+        v.sort_by(|a, b| compare_auto(a, b));
+        assert_eq!(v, vec!["-1", "9", "10", "B", "a", "b"]);
+    }
+
+    #[test]
+    fn unknown_function_and_double_rename_are_errors() {
+        let e = AggSet::compile(&[agg("bogus", Some("x"), None)]).unwrap_err();
+        assert!(e.message.contains("bogus"));
+        assert_eq!(e.span, Some(Span::new(0, 1)));
+        let e = AggSet::compile(&[
+            agg("first", Some("host"), Some("a")),
+            agg("first", Some("host"), Some("b")),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("renamed twice"), "{}", e.message);
+    }
+
+    #[test]
+    fn wildcard_aggregation_one_column_per_field() {
+        let set = AggSet::compile(&[
+            agg("avg", Some("*lay"), None),
+            agg("max", Some("*lay"), Some("max_*")),
+        ])
+        .unwrap();
+        let mut st = set.new_state();
+        let env = Env::default();
+        for (d, r) in [("1", "4"), ("3", "x")] {
+            let rw = row(&[
+                ("delay", Value::str(d)),
+                ("relay", Value::str(r)),
+                ("o", Value::str("9")),
+            ]);
+            set.add(&mut st, &set.extract(&rw, &env).unwrap());
+        }
+        let got = set.results(&st);
+        assert_eq!(
+            got,
+            vec![
+                ("avg(delay)".to_string(), Value::Num(2.0)),
+                ("avg(relay)".to_string(), Value::Num(4.0)),
+                ("max_de".to_string(), Value::str("3")),
+                ("max_re".to_string(), Value::str("x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn group_cap_is_an_error_with_span() {
+        let set = AggSet::compile(&[agg("count", None, None)]).unwrap();
+        let mut g = Groups::new(&set, vec!["u".into()], 2, Span::new(3, 9));
+        let env = Env::default();
+        for u in ["a", "b", "a"] {
+            g.add(&set, &row(&[("u", Value::str(u))]), &env).unwrap();
+        }
+        let e = g
+            .add(&set, &row(&[("u", Value::str("c"))]), &env)
+            .unwrap_err();
+        assert!(e.message.contains("too many groups"));
+        assert_eq!(e.span, Some(Span::new(3, 9)));
+    }
+}
