@@ -165,6 +165,206 @@ pub fn select(value: &Json, path: &str) -> Option<Vec<String>> {
     JsonPath::parse(path)?.select(value)
 }
 
+/// Parse the beginning of a JSON document that may have been cut off (spath's
+/// `extraction_cutoff`, R4.8): everything complete before the end is kept, open objects
+/// and arrays are closed, a leaf cut in the middle is dropped. `None` if the text is not
+/// JSON (a syntax error before the end). Nesting deeper than 128 levels is refused, as
+/// serde_json does.
+pub fn parse_prefix(text: &str) -> Option<Json> {
+    let mut p = Prefix {
+        b: text.as_bytes(),
+        text,
+        i: 0,
+    };
+    p.ws();
+    match p.value(0) {
+        Parsed::Done(v) | Parsed::Cut(Some(v)) => {
+            p.ws();
+            // Trailing garbage after a complete document is a syntax error.
+            (p.i >= p.b.len()).then_some(v)
+        }
+        Parsed::Cut(None) | Parsed::Error => None,
+    }
+}
+
+/// One step of [`parse_prefix`]: a complete value, a value cut by the end of input
+/// (with what could be kept), or a syntax error.
+enum Parsed {
+    Done(Json),
+    Cut(Option<Json>),
+    Error,
+}
+
+struct Prefix<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    i: usize,
+}
+
+impl Prefix<'_> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn at_end(&self) -> bool {
+        self.i >= self.b.len()
+    }
+
+    fn value(&mut self, depth: usize) -> Parsed {
+        if depth > 128 {
+            return Parsed::Error;
+        }
+        let Some(&c) = self.b.get(self.i) else {
+            return Parsed::Cut(None);
+        };
+        match c {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => match self.string() {
+                Parsed::Done(v) => Parsed::Done(v),
+                Parsed::Cut(_) => Parsed::Cut(None),
+                Parsed::Error => Parsed::Error,
+            },
+            _ => self.scalar(),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Parsed {
+        let mut map = serde_json::Map::new();
+        self.i += 1;
+        loop {
+            self.ws();
+            if self.at_end() {
+                return Parsed::Cut(Some(Json::Object(map)));
+            }
+            if self.b[self.i] == b'}' && map.is_empty() {
+                self.i += 1;
+                return Parsed::Done(Json::Object(map));
+            }
+            let key = match self.string() {
+                Parsed::Done(Json::String(k)) => k,
+                Parsed::Cut(_) => return Parsed::Cut(Some(Json::Object(map))),
+                _ => return Parsed::Error,
+            };
+            self.ws();
+            if self.at_end() {
+                return Parsed::Cut(Some(Json::Object(map)));
+            }
+            if self.b[self.i] != b':' {
+                return Parsed::Error;
+            }
+            self.i += 1;
+            self.ws();
+            match self.value(depth + 1) {
+                Parsed::Done(v) => {
+                    map.insert(key, v);
+                }
+                Parsed::Cut(v) => {
+                    if let Some(v) = v {
+                        map.insert(key, v);
+                    }
+                    return Parsed::Cut(Some(Json::Object(map)));
+                }
+                Parsed::Error => return Parsed::Error,
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                None => return Parsed::Cut(Some(Json::Object(map))),
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Parsed::Done(Json::Object(map));
+                }
+                Some(_) => return Parsed::Error,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Parsed {
+        let mut items = Vec::new();
+        self.i += 1;
+        loop {
+            self.ws();
+            if self.at_end() {
+                return Parsed::Cut(Some(Json::Array(items)));
+            }
+            if self.b[self.i] == b']' && items.is_empty() {
+                self.i += 1;
+                return Parsed::Done(Json::Array(items));
+            }
+            match self.value(depth + 1) {
+                Parsed::Done(v) => items.push(v),
+                Parsed::Cut(v) => {
+                    items.extend(v);
+                    return Parsed::Cut(Some(Json::Array(items)));
+                }
+                Parsed::Error => return Parsed::Error,
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                None => return Parsed::Cut(Some(Json::Array(items))),
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Parsed::Done(Json::Array(items));
+                }
+                Some(_) => return Parsed::Error,
+            }
+        }
+    }
+
+    /// A string token, decoded by serde_json once its end is found.
+    fn string(&mut self) -> Parsed {
+        if self.b.get(self.i) != Some(&b'"') {
+            return Parsed::Error;
+        }
+        let start = self.i;
+        let mut j = self.i + 1;
+        while j < self.b.len() {
+            match self.b[j] {
+                b'\\' => j += 2,
+                b'"' => {
+                    self.i = j + 1;
+                    return match self.text.get(start..=j).map(serde_json::from_str::<Json>) {
+                        Some(Ok(v)) => Parsed::Done(v),
+                        _ => Parsed::Error,
+                    };
+                }
+                _ => j += 1,
+            }
+        }
+        self.i = self.b.len();
+        Parsed::Cut(None)
+    }
+
+    /// `true`, `false`, `null` or a number; cut at the end of input it is dropped (it
+    /// may be incomplete).
+    fn scalar(&mut self) -> Parsed {
+        let start = self.i;
+        while self.i < self.b.len()
+            && !matches!(
+                self.b[self.i],
+                b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+            )
+        {
+            self.i += 1;
+        }
+        if self.at_end() {
+            return Parsed::Cut(None);
+        }
+        match self
+            .text
+            .get(start..self.i)
+            .map(serde_json::from_str::<Json>)
+        {
+            Some(Ok(v)) if !v.is_object() && !v.is_array() && !v.is_string() => Parsed::Done(v),
+            _ => Parsed::Error,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +449,36 @@ mod tests {
             select(&v, "a{}{}"),
             Some(vec!["1".into(), "2".into(), "3".into()])
         );
+    }
+
+    #[test]
+    fn parse_prefix_keeps_what_is_complete() {
+        let full = r#"{"a":{"b":[1,2,{"c":"x"}]},"d":"long string","e":12345,"f":true}"#;
+        assert_eq!(parse_prefix(full), Some(j(full)));
+        // Cut inside a string, a number, a key, after a colon, inside nested arrays.
+        for (cut, expected) in [
+            (
+                r#"{"a":{"b":[1,2,{"c":"x"}]},"d":"lon"#,
+                r#"{"a":{"b":[1,2,{"c":"x"}]}}"#,
+            ),
+            (r#"{"a":1,"e":123"#, r#"{"a":1}"#),
+            (r#"{"a":1,"ke"#, r#"{"a":1}"#),
+            (r#"{"a":1,"k":"#, r#"{"a":1}"#),
+            (r#"{"a":[[1,2],[3,"#, r#"{"a":[[1,2],[3]]}"#),
+            (r#"{"a":"\"q\"","#, r#"{"a":"\"q\""}"#),
+            ("", "null"),
+        ] {
+            let expected = if expected == "null" {
+                None
+            } else {
+                Some(j(expected))
+            };
+            assert_eq!(parse_prefix(cut), expected, "{cut}");
+        }
+        assert_eq!(parse_prefix("not json"), None);
+        assert_eq!(parse_prefix(r#"{"a" 1}"#), None);
+        assert_eq!(parse_prefix(r#"{"a":1} x"#), None);
+        assert_eq!(parse_prefix(&"[".repeat(500)), None);
     }
 
     #[test]

@@ -84,7 +84,12 @@ mod tests {
     use super::*;
     use crate::commands::testutil::*;
 
-    fn makemv(delim: Option<&str>, tokenizer: Option<&str>, allowempty: bool, input: &str) -> String {
+    fn makemv(
+        delim: Option<&str>,
+        tokenizer: Option<&str>,
+        allowempty: bool,
+        input: &str,
+    ) -> String {
         let cmd = ast::Makemv {
             delim: delim.map(str::to_string),
             tokenizer: tokenizer.map(str::to_string),
@@ -100,7 +105,12 @@ mod tests {
     #[test]
     fn default_delim_is_a_space_and_empties_drop() {
         assert_eq!(
-            makemv(None, None, false, r#"[{"f":"a b  c"},{"g":"x"},{"f":"one"}]"#),
+            makemv(
+                None,
+                None,
+                false,
+                r#"[{"f":"a b  c"},{"g":"x"},{"f":"one"}]"#
+            ),
             r#"[{"f":["a","b","c"]},{"g":"x"},{"f":"one"}]"#
         );
     }
