@@ -28,7 +28,7 @@ pub fn compile(cmd: &ast::Search, ctx: &Arc<Context>) -> Result<Box<dyn Operator
 
 impl Operator for SearchOp {
     fn push(&mut self, row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
-        if self.filter.as_ref().is_none_or(|f| f.matches(&row)) {
+        if self.filter.as_ref().map_or(true, |f| f.matches(&row)) {
             out.push(row);
         }
         Ok(())
