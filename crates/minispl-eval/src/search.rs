@@ -14,6 +14,24 @@ use minispl_parser::ast::{CompareOp, SearchExpr, SearchValue, TermModifier};
 use regex::Regex;
 use std::net::IpAddr;
 
+/// How `field!=value` treats a multivalue field (R1.12, UNCERTAIN; Appendix A.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MultivalueNe {
+    /// Claim A (recommended, the default): `f!=v` is `f=* AND NOT f=v`; a multivalue
+    /// with any value equal to `v` does not match.
+    #[default]
+    NoValueMatches,
+    /// Claim B: evaluated per value; matches if some value differs from `v`.
+    SomeValueDiffers,
+}
+
+/// Choices for points the spec leaves open, so they can be flipped once settled
+/// against a real Splunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchOptions {
+    pub multivalue_ne: MultivalueNe,
+}
+
 /// A search expression prepared for matching.
 #[derive(Debug, Clone)]
 pub struct CompiledSearch {
@@ -30,6 +48,7 @@ enum Node {
         field: FieldSel,
         op: CompareOp,
         value: ValueMatcher,
+        ne: MultivalueNe,
     },
     /// A bare term or phrase against `_raw` (R1.24–R1.26).
     Term(Regex),
@@ -147,15 +166,20 @@ impl ValueMatcher {
     }
 
     /// The comparison against a whole field value (R1.9: null never satisfies it).
-    fn test(&self, op: CompareOp, value: &Value) -> bool {
+    fn test(&self, op: CompareOp, ne: MultivalueNe, value: &Value) -> bool {
         match op {
             // R1.12: any value of a multivalue field may match.
             CompareOp::Eq => value.values().any(|v| self.eq(&v)),
             // R1.12 Claim A (recommended): `f!=v` is `f=* AND NOT f=v`, so a multivalue
             // with any value equal to `v` does not match.
-            CompareOp::Ne => {
-                value.values().any(|v| !v.is_empty()) && !value.values().any(|v| self.eq(&v))
-            }
+            CompareOp::Ne => match ne {
+                MultivalueNe::NoValueMatches => {
+                    value.values().any(|v| !v.is_empty()) && !value.values().any(|v| self.eq(&v))
+                }
+                MultivalueNe::SomeValueDiffers => {
+                    value.values().any(|v| !v.is_empty() && !self.eq(&v))
+                }
+            },
             _ => value.values().any(|v| self.order(op, &v)),
         }
     }
@@ -232,21 +256,25 @@ fn term_regex(v: &SearchValue) -> Result<Regex, EvalError> {
     Regex::new(&re).map_err(|e| EvalError::at(format!("bad search term: {e}"), v.span))
 }
 
-fn compile_node(expr: &SearchExpr) -> Result<Node, EvalError> {
+fn compile_node(expr: &SearchExpr, opts: SearchOptions) -> Result<Node, EvalError> {
+    let all = |items: &[SearchExpr]| {
+        items
+            .iter()
+            .map(|e| compile_node(e, opts))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let ne = opts.multivalue_ne;
     Ok(match expr {
-        SearchExpr::And(items) => {
-            Node::And(items.iter().map(compile_node).collect::<Result<_, _>>()?)
-        }
-        SearchExpr::Or(items) => {
-            Node::Or(items.iter().map(compile_node).collect::<Result<_, _>>()?)
-        }
-        SearchExpr::Not(inner) => Node::Not(Box::new(compile_node(inner)?)),
+        SearchExpr::And(items) => Node::And(all(items)?),
+        SearchExpr::Or(items) => Node::Or(all(items)?),
+        SearchExpr::Not(inner) => Node::Not(Box::new(compile_node(inner, opts)?)),
         SearchExpr::Compare {
             field, op, value, ..
         } => Node::Compare {
             field: FieldSel::new(field),
             op: *op,
             value: ValueMatcher::new(value),
+            ne,
         },
         SearchExpr::In { field, values, .. } => Node::Or(
             values
@@ -255,6 +283,7 @@ fn compile_node(expr: &SearchExpr) -> Result<Node, EvalError> {
                     field: FieldSel::new(field),
                     op: CompareOp::Eq,
                     value: ValueMatcher::new(v),
+                    ne,
                 })
                 .collect(),
         ),
@@ -288,11 +317,16 @@ impl Node {
             Node::Or(items) => items.iter().any(|n| n.matches(row)),
             Node::Not(inner) => !inner.matches(row),
             Node::All => true,
-            Node::Compare { field, op, value } => match field {
-                FieldSel::Exact(name) => value.test(*op, row.get(name)),
+            Node::Compare {
+                field,
+                op,
+                value,
+                ne,
+            } => match field {
+                FieldSel::Exact(name) => value.test(*op, *ne, row.get(name)),
                 FieldSel::Wild { glob, .. } => row
                     .iter()
-                    .any(|(name, v)| glob.is_match(name) && value.test(*op, v)),
+                    .any(|(name, v)| glob.is_match(name) && value.test(*op, *ne, v)),
             },
             // R1.27: without `_raw` a bare term has nothing to match.
             Node::Term(re) => row.raw().is_some_and(|raw| re.is_match(raw)),
@@ -322,8 +356,16 @@ impl Node {
 
 impl CompiledSearch {
     pub fn compile(expr: &SearchExpr) -> Result<CompiledSearch, EvalError> {
+        Self::compile_with(expr, SearchOptions::default())
+    }
+
+    /// [`CompiledSearch::compile`] with explicit choices for the UNCERTAIN points.
+    pub fn compile_with(
+        expr: &SearchExpr,
+        opts: SearchOptions,
+    ) -> Result<CompiledSearch, EvalError> {
         Ok(CompiledSearch {
-            root: compile_node(expr)?,
+            root: compile_node(expr, opts)?,
         })
     }
 
@@ -542,6 +584,20 @@ mod tests {
             filter(cmp("n", CompareOp::Gt, val("5")), &[r#"{"n":["1","7"]}"#]),
             vec![0]
         );
+    }
+
+    #[test]
+    fn claim_b_is_available_behind_an_option() {
+        let opts = SearchOptions {
+            multivalue_ne: MultivalueNe::SomeValueDiffers,
+        };
+        let e = cmp("u", CompareOp::Ne, val("a"));
+        let s = CompiledSearch::compile_with(&e, opts).expect("compiles");
+        assert!(s.matches(&row(r#"{"u":["a","b"]}"#)));
+        assert!(!s.matches(&row(r#"{"u":"a"}"#)));
+        assert!(!s.matches(&row("{}")));
+        let s = CompiledSearch::compile(&e).expect("compiles");
+        assert!(!s.matches(&row(r#"{"u":["a","b"]}"#)));
     }
 
     #[test]
