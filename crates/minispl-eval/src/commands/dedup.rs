@@ -4,7 +4,7 @@
 //! Memory: one entry per distinct key combination (not per event), except with
 //! `sortby`, which must buffer every row to sort them first.
 
-use crate::commands::sort::{compare_rows, Key};
+use crate::commands::sort::{sort_rows, Key};
 use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::program::Context;
@@ -111,9 +111,8 @@ impl Operator for DedupOp {
         if self.sortby.is_empty() {
             return Ok(());
         }
-        let mut rows = std::mem::take(&mut self.buffered);
         // `sortby` sorts before choosing which results to keep.
-        rows.sort_by(|a, b| compare_rows(&self.sortby, false, a, b));
+        let rows = sort_rows(&self.sortby, false, std::mem::take(&mut self.buffered));
         for row in rows {
             self.dedup(row, out);
         }

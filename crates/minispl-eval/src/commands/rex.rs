@@ -332,6 +332,17 @@ mod tests {
     }
 
     #[test]
+    fn pcre_style_escapes_are_accepted() {
+        // `\/` and `\-` are common in Splunk regexes; the regex crate accepts escaped
+        // punctuation.
+        let cmd = rex_cmd("u", 1, false, r"^(?<dom>[^\/]+)\/(?<rest>[\w\-\/]*)");
+        assert_eq!(
+            rex(cmd, r#"[{"u":"a.com/x-1/y"}]"#),
+            r#"[{"u":"a.com/x-1/y","dom":"a.com","rest":"x-1/y"}]"#
+        );
+    }
+
+    #[test]
     fn ec125_sed_substitution() {
         // SPL `"s/\\\\/\//g"` after SPL unquoting is `s/\\/\//g`.
         let cmd = rex_cmd("p", 1, true, r"s/\\/\//g");

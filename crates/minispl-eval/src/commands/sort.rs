@@ -7,7 +7,7 @@ use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::program::Context;
 use crate::row::Row;
-use crate::value::{parse_number, Value};
+use crate::value::parse_number;
 use minispl_parser::ast::{self, SortCollation};
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -34,66 +34,135 @@ impl Key {
     }
 }
 
-/// The value a row sorts by: the first value of a multivalue field.
-fn sort_value(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
-    v.values().next()
-}
-
-fn compare_ip(a: &str, b: &str) -> Option<Ordering> {
-    let a: IpAddr = a.parse().ok()?;
-    let b: IpAddr = b.parse().ok()?;
-    Some(a.cmp(&b))
-}
-
-/// Compare two present values under a collation. `auto` decides per pair: numbers
-/// numerically, IP addresses as addresses, otherwise byte order (uppercase before
-/// lowercase, as Splunk's lexicographic order). `num`/`ip` put values that are not
-/// numbers/addresses after those that are.
-fn compare_values(a: &str, b: &str, collation: SortCollation) -> Ordering {
-    let lexical = || a.as_bytes().cmp(b.as_bytes());
-    match collation {
-        SortCollation::Str => lexical(),
-        SortCollation::Auto => match (parse_number(a), parse_number(b)) {
-            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-            _ => compare_ip(a, b).unwrap_or_else(lexical),
-        },
-        SortCollation::Num => match (parse_number(a), parse_number(b)) {
-            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => lexical(),
-        },
-        SortCollation::Ip => match (a.parse::<IpAddr>().ok(), b.parse::<IpAddr>().ok()) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => lexical(),
-        },
+/// The number a string starts with (`10` for `10abc`, `-1.5` for `-1.5x`).
+fn leading_number(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let sign = usize::from(b.first() == Some(&b'-'));
+    let mut end = sign;
+    while end < b.len() && b[end].is_ascii_digit() {
+        end += 1;
     }
-}
-
-/// Order two rows by `keys`; `reverse` flips every key (a trailing `desc`). Rows missing
-/// a key's field sort after those that have it, in both directions (medium).
-pub(crate) fn compare_rows(keys: &[Key], reverse: bool, a: &Row, b: &Row) -> Ordering {
-    for key in keys {
-        let ord = match (sort_value(a.get(&key.field)), sort_value(b.get(&key.field))) {
-            (None, None) => Ordering::Equal,
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(x), Some(y)) => {
-                let ord = compare_values(&x, &y, key.collation);
-                if key.descending != reverse {
-                    ord.reverse()
-                } else {
-                    ord
-                }
-            }
-        };
-        if ord != Ordering::Equal {
-            return ord;
+    if end == sign {
+        return None;
+    }
+    if end + 1 < b.len() && b[end] == b'.' && b[end + 1].is_ascii_digit() {
+        end += 1;
+        while end < b.len() && b[end].is_ascii_digit() {
+            end += 1;
         }
     }
-    Ordering::Equal
+    s[..end].parse().ok()
+}
+
+/// Within one class, what breaks ties: text before addresses, each in its own order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Tie {
+    Text(Vec<u8>),
+    Ip(IpAddr),
+}
+
+/// A value's sort key under a collation, computed once per row. Keys form a total
+/// order (numbers by `total_cmp`), which `sort_by` requires: comparing "per pair of
+/// values" as Splunk describes it is not transitive across mixed types.
+#[derive(Debug, Clone)]
+enum SortKey {
+    /// Numbers, and strings that start with a number (Splunk sorts `10abc` by 10).
+    Num(f64, Tie),
+    /// IP addresses (`ip()` collation, or `auto` for addresses not led by a number).
+    Ip(IpAddr),
+    /// Everything else, byte order (uppercase before lowercase).
+    Str(Tie),
+}
+
+impl SortKey {
+    fn rank(&self) -> u8 {
+        match self {
+            SortKey::Num(..) => 0,
+            SortKey::Ip(_) => 1,
+            SortKey::Str(_) => 2,
+        }
+    }
+
+    fn new(text: &str, collation: SortCollation) -> SortKey {
+        let bytes = || Tie::Text(text.as_bytes().to_vec());
+        let ip = || text.parse::<IpAddr>().ok();
+        match collation {
+            SortCollation::Str => SortKey::Str(bytes()),
+            SortCollation::Num => match parse_number(text) {
+                Some(n) => SortKey::Num(n, bytes()),
+                None => SortKey::Str(bytes()),
+            },
+            SortCollation::Ip => match ip() {
+                Some(a) => SortKey::Ip(a),
+                None => SortKey::Str(bytes()),
+            },
+            // auto: numbers numerically, addresses as addresses, strings led by a
+            // number by that number, the rest lexicographically.
+            SortCollation::Auto => match (parse_number(text), ip()) {
+                (Some(n), _) => SortKey::Num(n, bytes()),
+                (None, Some(a)) => match leading_number(text) {
+                    Some(n) => SortKey::Num(n, Tie::Ip(a)),
+                    None => SortKey::Ip(a),
+                },
+                (None, None) => match leading_number(text) {
+                    Some(n) => SortKey::Num(n, bytes()),
+                    None => SortKey::Str(bytes()),
+                },
+            },
+        }
+    }
+
+    fn cmp(&self, other: &SortKey) -> Ordering {
+        match (self, other) {
+            (SortKey::Num(a, x), SortKey::Num(b, y)) => a.total_cmp(b).then_with(|| x.cmp(y)),
+            (SortKey::Ip(a), SortKey::Ip(b)) => a.cmp(b),
+            (SortKey::Str(x), SortKey::Str(y)) => x.cmp(y),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+/// The keys of one row: `None` where the field is missing. A multivalue sorts by its
+/// first value.
+fn row_keys(keys: &[Key], row: &Row) -> Vec<Option<SortKey>> {
+    keys.iter()
+        .map(|k| {
+            row.get(&k.field)
+                .values()
+                .next()
+                .map(|v| SortKey::new(&v, k.collation))
+        })
+        .collect()
+}
+
+/// Sort rows stably by `keys`; `reverse` flips every key (a trailing `desc`). Rows
+/// missing a key's field sort after those that have it, in both directions (Splunk:
+/// "treated as the smallest value if descending, the largest if ascending").
+pub(crate) fn sort_rows(keys: &[Key], reverse: bool, rows: Vec<Row>) -> Vec<Row> {
+    let mut decorated: Vec<(Vec<Option<SortKey>>, Row)> =
+        rows.into_iter().map(|r| (row_keys(keys, &r), r)).collect();
+    decorated.sort_by(|(a, _), (b, _)| {
+        for ((ka, kb), key) in a.iter().zip(b).zip(keys) {
+            let ord = match (ka, kb) {
+                (None, None) => Ordering::Equal,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(x), Some(y)) => {
+                    let ord = x.cmp(y);
+                    if key.descending != reverse {
+                        ord.reverse()
+                    } else {
+                        ord
+                    }
+                }
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    });
+    decorated.into_iter().map(|(_, r)| r).collect()
 }
 
 struct SortOp {
@@ -127,9 +196,8 @@ impl Operator for SortOp {
     }
 
     fn finish(&mut self, out: &mut Vec<Row>) -> Result<(), EvalError> {
-        let mut rows = std::mem::take(&mut self.rows);
-        // `sort_by` is stable: ties keep their input order (medium).
-        rows.sort_by(|a, b| compare_rows(&self.keys, self.reverse, a, b));
+        // The sort is stable: ties keep their input order (medium).
+        let mut rows = sort_rows(&self.keys, self.reverse, std::mem::take(&mut self.rows));
         if self.limit > 0 {
             rows.truncate(self.limit);
         }
@@ -254,6 +322,33 @@ mod tests {
                 r#"[{"a":"b","b":"1"},{"a":"B","b":"1"},{"a":"b","b":"2"}]"#
             ),
             r#"[{"a":"B","b":"1"},{"a":"b","b":"2"},{"a":"b","b":"1"}]"#
+        );
+    }
+
+    #[test]
+    fn auto_sorts_strings_by_their_leading_number() {
+        assert_eq!(
+            sort(
+                vec![key("v", false, SortCollation::Auto)],
+                None,
+                false,
+                r#"[{"v":"abc"},{"v":"10b"},{"v":"9z"},{"v":"10a"},{"v":"-1"}]"#
+            ),
+            r#"[{"v":"-1"},{"v":"9z"},{"v":"10a"},{"v":"10b"},{"v":"abc"}]"#
+        );
+    }
+
+    #[test]
+    fn mixed_types_sort_without_inconsistency() {
+        let out = sort(
+            vec![key("v", false, SortCollation::Auto)],
+            None,
+            false,
+            r#"[{"v":"10.0.0.9"},{"v":"b"},{"v":"10.0.0.10"},{"v":"10"},{"v":"::1"},{"v":"10x"},{"v":"9"},{"v":"B"}]"#,
+        );
+        assert_eq!(
+            out,
+            r#"[{"v":"9"},{"v":"10"},{"v":"10x"},{"v":"10.0.0.9"},{"v":"10.0.0.10"},{"v":"::1"},{"v":"B"},{"v":"b"}]"#
         );
     }
 

@@ -234,4 +234,53 @@ mod tests {
             Some(ast::Span::new(2, 9))
         );
     }
+
+    /// The ECR findings detections: `spath path=...findings{} output=findings |
+    /// mvexpand findings | spath input=findings`, over an event far above the cutoff.
+    #[test]
+    fn findings_chain_over_a_large_event() {
+        let findings: Vec<String> = (0..150)
+            .map(|i| {
+                format!(
+                    r#"{{"name":"CVE-{i}","severity":"{}","attributes":[{{"key":"k{i}","value":"v{i}"}}]}}"#,
+                    if i % 2 == 0 { "HIGH" } else { "LOW" }
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"eventName":"DescribeImageScanFindings","responseElements":{{"imageScanFindings":{{"findings":[{}]}}}}}}"#,
+            findings.join(",")
+        );
+        assert!(text.len() > EXTRACTION_CUTOFF);
+        let first = ast::Spath {
+            input: None,
+            output: Some("findings".into()),
+            path: Some("responseElements.imageScanFindings.findings{}".into()),
+            span: sp(),
+        };
+        let expand = ast::Mvexpand {
+            field: "findings".into(),
+            limit: None,
+            span: sp(),
+        };
+        let second = ast::Spath {
+            input: Some("findings".into()),
+            output: None,
+            path: None,
+            span: sp(),
+        };
+        let mut a = compile(&first, &ctx()).expect("compiles");
+        let mut b = crate::commands::mvexpand::compile(&expand, &ctx()).expect("compiles");
+        let mut c = compile(&second, &ctx()).expect("compiles");
+        let rows = run(a.as_mut(), vec![raw(&text)]);
+        assert_eq!(rows[0].get("findings").count(), 150);
+        let rows = run(b.as_mut(), rows);
+        assert_eq!(rows.len(), 150);
+        let rows = run(c.as_mut(), rows);
+        let last = &rows[149];
+        assert_eq!(last.get("name"), &Value::str("CVE-149"));
+        assert_eq!(last.get("severity"), &Value::str("LOW"));
+        assert_eq!(last.get("attributes{}.key"), &Value::str("k149"));
+        assert_eq!(last.get("findings"), &Value::str(findings[149].as_str()));
+    }
 }
