@@ -102,14 +102,6 @@ impl Row {
     }
 }
 
-impl IntoIterator for Row {
-    type Item = (FieldName, Value);
-    type IntoIter = indexmap::map::IntoIter<FieldName, Value>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.fields.into_iter()
-    }
-}
-
 impl FromIterator<(FieldName, Value)> for Row {
     fn from_iter<I: IntoIterator<Item = (FieldName, Value)>>(iter: I) -> Self {
         let mut row = Row::new();
