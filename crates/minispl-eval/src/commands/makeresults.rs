@@ -34,8 +34,8 @@ impl Operator for MakeresultsOp {
     fn finish(&mut self, out: &mut Vec<Row>) -> Result<(), EvalError> {
         for _ in 0..self.count {
             let mut row = Row::with_capacity(1);
-            // Every result carries the search's fixed `now` (whole seconds, as Splunk).
-            row.set("_time", Value::Num(self.now.trunc()));
+            // Every result carries the search's fixed `now`, so runs are reproducible.
+            row.set("_time", Value::Num(self.now));
             out.push(row);
         }
         Ok(())
