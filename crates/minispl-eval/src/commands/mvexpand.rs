@@ -32,51 +32,40 @@ pub fn compile(cmd: &ast::Mvexpand, ctx: &Arc<Context>) -> Result<Box<dyn Operat
 
 impl Operator for MvexpandOp {
     fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
-        match row.get(&self.field) {
+        let values = match row.get(&self.field) {
             // R5.5 (UNCERTAIN), Claim A as recommended: a row without the field is
             // dropped.
-            Value::Null => {}
-            Value::Multi(_) => {
-                let Value::Multi(values) = row.remove_keep_slot(&self.field) else {
-                    return Ok(());
-                };
-                let take = if self.limit == 0 {
-                    values.len()
-                } else {
-                    self.limit.min(values.len())
-                };
-                // R5.1: one row per value in value order, every other field copied;
-                // R5.6: duplicates are kept.
-                let mut values = values.into_iter().take(take).peekable();
-                while let Some(v) = values.next() {
-                    if values.peek().is_none() {
-                        row.set(self.field.clone(), Value::Str(v));
-                        out.push(row);
-                        break;
-                    }
-                    let mut copy = row.clone();
-                    copy.set(self.field.clone(), Value::Str(v));
-                    out.push(copy);
-                }
-            }
+            Value::Null => return Ok(()),
+            Value::Multi(values) => values.clone(),
             // R5.3: a single value passes unchanged.
-            _ => out.push(row),
+            _ => {
+                out.push(row);
+                return Ok(());
+            }
+        };
+        // Blank the field before copying so each copy does not duplicate every value;
+        // it keeps its position and is overwritten below.
+        row.set(self.field.clone(), Value::Str(String::new()));
+        let take = if self.limit == 0 {
+            values.len()
+        } else {
+            self.limit.min(values.len())
+        };
+        // R5.1: one row per value in value order, every other field copied (the
+        // expanded field keeps its position); R5.6: duplicates are kept. The last copy
+        // reuses the input row.
+        let mut values = values.into_iter().take(take).peekable();
+        while let Some(v) = values.next() {
+            if values.peek().is_none() {
+                row.set(self.field.clone(), Value::Str(v));
+                out.push(row);
+                break;
+            }
+            let mut copy = row.clone();
+            copy.set(self.field.clone(), Value::Str(v));
+            out.push(copy);
         }
         Ok(())
-    }
-}
-
-/// Taking the values out while keeping the field's position for the copies.
-trait TakeValue {
-    fn remove_keep_slot(&mut self, name: &str) -> Value;
-}
-
-impl TakeValue for Row {
-    fn remove_keep_slot(&mut self, name: &str) -> Value {
-        let value = self.get(name).clone();
-        // A placeholder keeps the field in place; every output row overwrites it.
-        self.set(name.to_string(), Value::Str(String::new()));
-        value
     }
 }
 
