@@ -222,9 +222,11 @@ const MINOR_CLASS: &str = r"/:=@.\-$#%\\_";
 /// and substring terms). `TERM(x)` needs major breakers on both sides (R1.23); `CASE(x)`
 /// is case-sensitive (R1.22), everything else case-insensitive.
 fn term_regex(v: &SearchValue) -> Result<Regex, EvalError> {
+    // URL-encoded major breakers and `--` are major breakers too (segmenters.conf).
+    let encoded = r"%21|%26|%2526|%3B|%7C|%20|%2B|%3D|%2520|%5D|%5B|%3A|%0A|%2C|%28|%29|--";
     let boundary = match v.modifier {
-        TermModifier::Term => format!("[{MAJOR_CLASS}]"),
-        _ => format!("[{MAJOR_CLASS}{MINOR_CLASS}]"),
+        TermModifier::Term => format!("(?:[{MAJOR_CLASS}]|{encoded})"),
+        _ => format!("(?:[{MAJOR_CLASS}{MINOR_CLASS}]|{encoded})"),
     };
     let text = v.text.as_str();
     let mut re = String::with_capacity(text.len() * 2 + 64);
