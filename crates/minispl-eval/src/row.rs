@@ -71,6 +71,23 @@ impl Row {
         self.fields.retain(|k, v| keep(k, v));
     }
 
+    /// Rename `from` to `to` keeping `from`'s position; an existing `to` is replaced
+    /// (R3.4). Returns false (and changes nothing) if `from` is absent.
+    pub fn rename(&mut self, from: &str, to: &str) -> bool {
+        if from == to {
+            return self.fields.contains_key(from);
+        }
+        let Some((index, _, value)) = self.fields.shift_remove_full(from) else {
+            return false;
+        };
+        let index = match self.fields.shift_remove_full(to) {
+            Some((old, _, _)) if old < index => index - 1,
+            _ => index,
+        };
+        self.fields.shift_insert(index, to.to_string(), value);
+        true
+    }
+
     /// `_time` as a number, if present and numeric.
     pub fn time(&self) -> Option<f64> {
         self.get("_time").as_number()
@@ -109,5 +126,20 @@ mod tests {
         r.set("a", Value::Null);
         assert!(!r.contains("a"));
         assert_eq!(r.get("a"), &Value::Null);
+    }
+
+    #[test]
+    fn rename_keeps_position_and_replaces_target() {
+        let mut r: Row = [("a", "1"), ("b", "2"), ("c", "3")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::str(v)))
+            .collect();
+        assert!(r.rename("c", "a"));
+        assert_eq!(r.names().collect::<Vec<_>>(), vec!["b", "a"]);
+        assert_eq!(r.get("a"), &Value::str("3"));
+        assert!(r.rename("b", "x"));
+        assert_eq!(r.names().collect::<Vec<_>>(), vec!["x", "a"]);
+        assert!(!r.rename("zz", "a"));
+        assert_eq!(r.len(), 2);
     }
 }

@@ -98,6 +98,91 @@ fn find(hay: &str, needle: &str, ignore_case: bool) -> Option<usize> {
         .find(|&i| starts_with(&hay[i..], needle, true))
 }
 
+/// A `*` pattern prepared once and matched many times without allocating (for ASCII
+/// text): the literal parts between the stars, lower-cased up front when matching ignores
+/// case (R1.6), so per-row matching does not re-lowercase the pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    /// The literal runs between `*`s; one element means no wildcard.
+    parts: Vec<String>,
+    ignore_case: bool,
+}
+
+impl Glob {
+    pub fn new(pattern: &str, ignore_case: bool) -> Glob {
+        let parts = pattern
+            .split('*')
+            .map(|p| {
+                if ignore_case {
+                    p.to_lowercase()
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
+        Glob { parts, ignore_case }
+    }
+
+    /// True if the pattern has at least one `*`.
+    pub fn has_wildcard(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// True if the pattern is only stars (`*`, `**`): it matches any text.
+    pub fn is_match_all(&self) -> bool {
+        self.has_wildcard() && self.parts.iter().all(String::is_empty)
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        if self.ignore_case && !text.is_ascii() {
+            // Unicode case folding can change byte lengths: compare lower-cased text
+            // against the lower-cased parts.
+            let lower = text.to_lowercase();
+            return self.match_parts(&lower, false);
+        }
+        self.match_parts(text, self.ignore_case)
+    }
+
+    fn match_parts(&self, text: &str, ascii_ci: bool) -> bool {
+        let eq = |a: &[u8], b: &[u8]| {
+            if ascii_ci {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        let t = text.as_bytes();
+        let n = self.parts.len();
+        if n == 1 {
+            return eq(t, self.parts[0].as_bytes());
+        }
+        let first = self.parts[0].as_bytes();
+        let last = self.parts[n - 1].as_bytes();
+        if t.len() < first.len() + last.len()
+            || !eq(&t[..first.len()], first)
+            || !eq(&t[t.len() - last.len()..], last)
+        {
+            return false;
+        }
+        let mut pos = first.len();
+        let end = t.len() - last.len();
+        for part in &self.parts[1..n - 1] {
+            let p = part.as_bytes();
+            if p.is_empty() {
+                continue;
+            }
+            let window = &t[pos..end];
+            match (0..=window.len().saturating_sub(p.len()))
+                .find(|&i| window.len() >= p.len() && eq(&window[i..i + p.len()], p))
+            {
+                Some(i) => pos += i + p.len(),
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +198,32 @@ mod tests {
         assert!(matches("a*c", "abc", false));
         assert!(!matches("a*c", "abcd", false));
         assert!(matches("é*", "ÉTÉ", true));
+    }
+
+    #[test]
+    fn glob_matches_like_matches() {
+        for (p, t, ci) in [
+            ("admin", "Admin", true),
+            ("admin", "Admin", false),
+            ("40*", "404", true),
+            ("*", "", true),
+            ("*foo*", "a-FOO-b", true),
+            ("*foo*", "a-fo-b", true),
+            ("a*c", "abc", false),
+            ("a*c", "abcd", false),
+            ("é*", "ÉTÉ", true),
+            ("a*b*c", "aXbYc", true),
+            ("ab*ba", "aba", true),
+            ("*x*x*", "x", true),
+        ] {
+            assert_eq!(
+                Glob::new(p, ci).is_match(t),
+                matches(p, t, ci),
+                "{p} {t} {ci}"
+            );
+        }
+        assert!(Glob::new("**", true).is_match_all());
+        assert!(!Glob::new("a*", true).is_match_all());
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub mod stats;
 pub mod streamstats;
 pub mod table;
 pub mod tail;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod top;
 pub mod tstats;
 pub mod r#where;

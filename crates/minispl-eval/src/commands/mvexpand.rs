@@ -1,16 +1,128 @@
-//! `mvexpand` (placeholder until implemented).
+//! `mvexpand <field> [limit=N]` (SEMANTICS §5).
 
 use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::program::Context;
+use crate::row::Row;
+use crate::value::Value;
 use minispl_parser::ast;
 use std::sync::Arc;
+
+struct MvexpandOp {
+    field: String,
+    /// 0 = unlimited (R5.2).
+    limit: usize,
+}
 
 /// Compile `mvexpand` into an operator.
 pub fn compile(cmd: &ast::Mvexpand, ctx: &Arc<Context>) -> Result<Box<dyn Operator>, EvalError> {
     let _ = ctx;
-    Err(EvalError::at(
-        "the `mvexpand` command is not implemented yet",
-        cmd.span,
-    ))
+    // R5.4: internal fields cannot be expanded.
+    if cmd.field.starts_with('_') {
+        return Err(EvalError::at(
+            format!("mvexpand cannot expand the internal field `{}`", cmd.field),
+            cmd.span,
+        ));
+    }
+    Ok(Box::new(MvexpandOp {
+        field: cmd.field.clone(),
+        limit: usize::try_from(cmd.limit.unwrap_or(0)).unwrap_or(usize::MAX),
+    }))
+}
+
+impl Operator for MvexpandOp {
+    fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        let values = match row.get(&self.field) {
+            // R5.5 (UNCERTAIN), Claim A as recommended: a row without the field is
+            // dropped.
+            Value::Null => return Ok(()),
+            Value::Multi(values) => values.clone(),
+            // R5.3: a single value passes unchanged.
+            _ => {
+                out.push(row);
+                return Ok(());
+            }
+        };
+        // Blank the field before copying so each copy does not duplicate every value;
+        // it keeps its position and is overwritten below.
+        row.set(self.field.clone(), Value::Str(String::new()));
+        let take = if self.limit == 0 {
+            values.len()
+        } else {
+            self.limit.min(values.len())
+        };
+        // R5.1: one row per value in value order, every other field copied (the
+        // expanded field keeps its position); R5.6: duplicates are kept. The last copy
+        // reuses the input row.
+        let mut values = values.into_iter().take(take).peekable();
+        while let Some(v) = values.next() {
+            if values.peek().is_none() {
+                row.set(self.field.clone(), Value::Str(v));
+                out.push(row);
+                break;
+            }
+            let mut copy = row.clone();
+            copy.set(self.field.clone(), Value::Str(v));
+            out.push(copy);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testutil::*;
+
+    fn mvexpand(field: &str, limit: Option<u64>, input: &str) -> String {
+        let cmd = ast::Mvexpand {
+            field: field.into(),
+            limit,
+            span: sp(),
+        };
+        let mut op = compile(&cmd, &ctx()).expect("compiles");
+        to_json(&run(op.as_mut(), rows(input)))
+    }
+
+    #[test]
+    fn ec058_one_row_per_value_in_order() {
+        assert_eq!(
+            mvexpand(
+                "u",
+                None,
+                r#"[{"id":"1","u":["a","b"],"z":"q"},{"id":"2","u":"c"}]"#
+            ),
+            r#"[{"id":"1","u":"a","z":"q"},{"id":"1","u":"b","z":"q"},{"id":"2","u":"c"}]"#
+        );
+    }
+
+    #[test]
+    fn ec059_limit_keeps_first_values() {
+        assert_eq!(
+            mvexpand("u", Some(2), r#"[{"u":["a","b","c"]}]"#),
+            r#"[{"u":"a"},{"u":"b"}]"#
+        );
+        assert_eq!(
+            mvexpand("u", Some(0), r#"[{"u":["a","a"]}]"#),
+            r#"[{"u":"a"},{"u":"a"}]"#
+        );
+    }
+
+    #[test]
+    fn ec061_rows_without_the_field_are_dropped() {
+        assert_eq!(
+            mvexpand("u", None, r#"[{"id":"1"},{"id":"2","u":["x","y"]}]"#),
+            r#"[{"id":"2","u":"x"},{"id":"2","u":"y"}]"#
+        );
+    }
+
+    #[test]
+    fn internal_field_is_a_compile_error() {
+        let cmd = ast::Mvexpand {
+            field: "_raw".into(),
+            limit: None,
+            span: sp(),
+        };
+        assert!(compile(&cmd, &ctx()).is_err());
+    }
 }
