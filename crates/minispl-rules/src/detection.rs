@@ -29,6 +29,19 @@ pub struct Detection {
     pub tests: Vec<DetectionTest>,
     /// Where it was loaded from (`None` for built-ins).
     pub path: Option<PathBuf>,
+    /// `tags.observable` of the `tags:`-era layout, kept as written. They are not risk
+    /// objects: risk events come only from `rba:`/`intermediate_findings` (issue 4).
+    pub observables: Vec<Observable>,
+    /// `tags.risk_score` (or top-level `risk_score`) of the `tags:`-era layout.
+    pub risk_score: Option<u32>,
+}
+
+/// A `tags:`-era observable: `{name, type, role: [...]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observable {
+    pub field: String,
+    pub kind: String,
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -148,14 +161,14 @@ impl Detection {
             det.threat_objects = threat_objects(map.get("threat_objects"));
         } else if let Some(tags) = tags {
             // `tags:`-era layout: observables with roles, one `risk_score`, `message`.
-            // Victims are the risk objects, attackers the threat objects (the mapping the
-            // ESCU build used before `rba:` existed).
+            // Kept for display; this layout creates no risk events (issue 4 limits them
+            // to `rba`/`intermediate_findings`), so the test runner does not require the
+            // observable fields either.
             det.risk_message = scalar(tags.get("message"));
-            let score = tags
+            det.risk_score = tags
                 .get("risk_score")
                 .and_then(number)
-                .or_else(|| map.get("risk_score").and_then(number))
-                .unwrap_or(0);
+                .or_else(|| map.get("risk_score").and_then(number));
             for obs in tags
                 .get("observable")
                 .and_then(Yaml::as_sequence)
@@ -165,18 +178,11 @@ impl Detection {
                 let Some(field) = scalar(obs.get("name")) else {
                     continue;
                 };
-                let kind = observable_type(&scalar(obs.get("type")).unwrap_or_default());
-                let roles = strings(obs.get("role"));
-                if roles.iter().any(|r| r.eq_ignore_ascii_case("victim")) {
-                    det.risk_objects.push(RiskObjectSpec {
-                        field: field.clone(),
-                        kind: kind.clone(),
-                        score,
-                    });
-                }
-                if roles.iter().any(|r| r.eq_ignore_ascii_case("attacker")) {
-                    det.threat_objects.push(ThreatObjectSpec { field, kind });
-                }
+                det.observables.push(Observable {
+                    field,
+                    kind: observable_type(&scalar(obs.get("type")).unwrap_or_default()),
+                    roles: strings(obs.get("role")),
+                });
             }
         }
         if det.threat_objects.is_empty() {
@@ -466,22 +472,26 @@ tags:
 "#;
         let d = Detection::from_yaml_str(y, "old.yml").unwrap();
         assert_eq!(d.mitre_attack_ids, vec!["T1525"]);
+        assert_eq!(d.analytic_stories, vec!["Story"]);
         assert_eq!(d.risk_message.as_deref(), Some("tbd"));
+        assert_eq!(d.risk_score, Some(25));
         assert_eq!(
-            d.risk_objects,
-            vec![RiskObjectSpec {
-                field: "user".into(),
-                kind: "user".into(),
-                score: 25
-            }]
+            d.observables,
+            vec![
+                Observable {
+                    field: "user".into(),
+                    kind: "user".into(),
+                    roles: vec!["Victim".into()]
+                },
+                Observable {
+                    field: "src_ip".into(),
+                    kind: "ip_address".into(),
+                    roles: vec!["Attacker".into()]
+                }
+            ]
         );
-        assert_eq!(
-            d.threat_objects,
-            vec![ThreatObjectSpec {
-                field: "src_ip".into(),
-                kind: "ip_address".into()
-            }]
-        );
+        // No risk events from this layout.
+        assert!(d.risk_objects.is_empty() && d.threat_objects.is_empty());
     }
 
     #[test]
