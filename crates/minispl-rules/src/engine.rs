@@ -286,6 +286,17 @@ impl Engine {
             })
     }
 
+    /// Compile a search in the context of `detection` (its filter macro available), e.g.
+    /// a rendered drilldown, which embeds the detection's search.
+    pub fn compile_drilldown(
+        &self,
+        detection: &Detection,
+        search: &str,
+    ) -> Result<CompiledSearch, RulesError> {
+        let macros = with_filter_macro(&self.macros, detection);
+        self.compile_with(search, &macros)
+    }
+
     /// Run a detection; risk events for every result row.
     pub fn run_detection<I: IntoIterator<Item = Event>>(
         &self,
