@@ -227,7 +227,9 @@ impl ProfileDef {
             });
         }
         for l in &self.lookups {
-            let text = format!("| lookup {}", l.text);
+            // Parsed as the second command of `search * | lookup <args>`: a leading
+            // `| lookup` could be refused as a non-generating first command (R9.1).
+            let text = format!("search * | lookup {}", l.text);
             let pipeline = minispl_parser::parse(&text, &Macros::new()).map_err(|e| {
                 err(
                     l.line,
@@ -235,7 +237,9 @@ impl ProfileDef {
                 )
             })?;
             match pipeline.commands.as_slice() {
-                [Command::Lookup(lookup)] => profile.lookups.push(lookup.clone()),
+                [Command::Search(_), Command::Lookup(lookup)] => {
+                    profile.lookups.push(lookup.clone())
+                }
                 _ => {
                     return Err(err(
                         l.line,
