@@ -356,8 +356,14 @@ mod tests {
         assert!(dets[2].threat_objects.is_empty());
         assert_eq!(dets[3].mitre_attack_ids, vec!["T1525"]);
         assert_eq!(dets[3].kind.as_deref(), Some("Hunting"));
-        // Every shipped detection has a test whose data file is in corpus/.
+        // Every shipped detection has a test whose data file is in corpus/, and ends
+        // with the filter macro the engine generates for it.
         for d in &dets {
+            assert!(
+                d.search.contains(&format!("`{}`", d.filter_macro_name())),
+                "{}",
+                d.name
+            );
             assert!(!d.tests.is_empty(), "{} has no tests", d.name);
             for t in &d.tests {
                 for ad in &t.attack_data {

@@ -6,7 +6,7 @@ use minispl_eval::profile::Profile;
 use minispl_eval::{Event, EventMeta, Row};
 use minispl_rules::drilldown::{render_drilldowns, InfoTimes};
 use minispl_rules::testrunner::{load_events, run_tests};
-use minispl_rules::{Detection, Engine};
+use minispl_rules::{Detection, DetectionOutput, Engine};
 use std::path::{Path, PathBuf};
 
 const ACCT: &str = "111122223333";
@@ -77,16 +77,29 @@ fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Readable text for snapshots: one `field: value` line per field, rows separated.
-fn render(rows: &[Row]) -> String {
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        out.push_str(&format!("--- row {}\n", i + 1));
+/// Readable text for snapshots: one `field: value` line per field, rows separated,
+/// then the risk events.
+fn render(out: &DetectionOutput) -> String {
+    let mut s = String::new();
+    for (i, r) in out.rows.iter().enumerate() {
+        s.push_str(&format!("--- row {}\n", i + 1));
         for (k, v) in r.iter() {
-            out.push_str(&format!("{k}: {}\n", v.to_strings().join(" | ")));
+            s.push_str(&format!("{k}: {}\n", v.to_strings().join(" | ")));
         }
     }
-    out
+    for e in &out.risk_events {
+        s.push_str(&format!(
+            "--- risk: {} | {} ({}, {}) score {} | threats {:?} | {:?}\n",
+            e.message,
+            e.risk_object,
+            e.risk_object_field,
+            e.risk_object_type,
+            e.risk_score,
+            e.threat_objects,
+            e.mitre_attack_ids
+        ));
+    }
+    s
 }
 
 #[test]
@@ -209,7 +222,7 @@ fn unknown_user_rows_and_risk_events() {
         .iter()
         .all(|e| e.mitre_attack_ids == ["T1204.003"]
             && e.detection_id.as_deref() == Some("300688e4-365c-4486-a065-7c884462b31d")));
-    insta::assert_snapshot!("unknown_user_rows", render(&out.rows));
+    insta::assert_snapshot!("unknown_user_rows", render(&out));
 }
 
 #[test]
@@ -270,7 +283,7 @@ fn outside_business_hours_rows() {
         "Container uploaded outside business hours from user"
     );
     assert!(out.risk_events.iter().all(|e| e.risk_score == 20));
-    insta::assert_snapshot!("outside_business_hours_rows", render(&out.rows));
+    insta::assert_snapshot!("outside_business_hours_rows", render(&out));
 }
 
 #[test]
@@ -345,7 +358,7 @@ fn findings_high_rows() {
         ("alice", 50)
     );
     assert!(out.risk_events[0].threat_objects.is_empty());
-    insta::assert_snapshot!("findings_high_rows", render(&out.rows));
+    insta::assert_snapshot!("findings_high_rows", render(&out));
 }
 
 #[test]
@@ -429,7 +442,7 @@ fn new_container_tstats_rows() {
         .iter()
         .all(|r| r.names().all(|n| !n.starts_with("Compute."))));
     assert!(out.risk_events.is_empty());
-    insta::assert_snapshot!("new_container_rows", render(&out.rows));
+    insta::assert_snapshot!("new_container_rows", render(&out));
 }
 
 #[test]
@@ -518,7 +531,7 @@ fn seed001_older_search_rows() {
         ]
     );
     assert_eq!(out.risk_events.len(), 6);
-    insta::assert_snapshot!("seed001_rows", render(&out.rows));
+    insta::assert_snapshot!("seed001_rows", render(&out));
 }
 
 #[test]

@@ -185,6 +185,9 @@ fn main() {
                 if d.mitre_attack_ids.is_empty() || d.analytic_stories.is_empty() {
                     return Err("MITRE ids or analytic stories missing".into());
                 }
+                if !d.search.contains(&format!("`{}`", d.filter_macro_name())) {
+                    return Err(format!("search does not call `{}`", d.filter_macro_name()).into());
+                }
                 if d.kind.as_deref() != Some("Hunting") && d.risk_objects.is_empty() {
                     return Err("no risk objects".into());
                 }
