@@ -620,3 +620,120 @@ fn drilldown_runs() {
     assert_eq!(rows.len(), 1);
     assert_eq!(text(&rows[0], "count"), "2");
 }
+
+/// The profile's derived fields per PutImage event (CLOUDTRAIL.md §2, §5; the first table
+/// of corpus/EXPECTED.md), in time order.
+#[test]
+fn profile_fields_per_push_event() {
+    let search = "`cloudtrail` eventName=PutImage | sort _time \
+        | table user_name userName user date_hour date_wday user_type msg errorCode \
+          vendor product vendor_product object_category dest aws_account_id";
+    let rows = engine()
+        .compile(search)
+        .unwrap()
+        .run(events(&[UPLOAD]))
+        .unwrap();
+    let cols = [
+        "user_name",
+        "userName",
+        "user",
+        "date_hour",
+        "date_wday",
+        "user_type",
+        "msg",
+        "errorCode",
+    ];
+    let ok = "success";
+    let exists = "ImageAlreadyExistsException";
+    let expected = strings(&[
+        &[
+            "dev-bob", "dev-bob", "dev-bob", "7", "monday", "IAMUser", ok, ok,
+        ],
+        &["user", "user", "user", "14", "tuesday", "IAMUser", ok, ok],
+        &[
+            "user", "user", "user", "14", "tuesday", "IAMUser", exists, exists,
+        ],
+        &[
+            "dev-bob", "dev-bob", "dev-bob", "19", "tuesday", "IAMUser", ok, ok,
+        ],
+        &[
+            "ci-ecr-push",
+            "ci-ecr-push",
+            "ci-ecr-push",
+            "21",
+            "wednesday",
+            "AssumedRole",
+            ok,
+            ok,
+        ],
+        &["root", "root", "", "9", "thursday", "Root", ok, ok],
+        &[
+            "dev-bob", "dev-bob", "dev-bob", "20", "thursday", "IAMUser", ok, ok,
+        ],
+        &["user", "user", "user", "23", "friday", "IAMUser", ok, ok],
+        &[
+            "mallory", "mallory", "mallory", "3", "saturday", "IAMUser", ok, ok,
+        ],
+        &[
+            "mallory", "mallory", "mallory", "4", "saturday", "IAMUser", ok, ok,
+        ],
+        &["user", "user", "user", "13", "sunday", "IAMUser", ok, ok],
+    ]);
+    assert_eq!(table(&rows, &cols), expected);
+    for r in &rows {
+        assert_eq!(text(r, "vendor"), "Amazon Web Services");
+        assert_eq!(text(r, "product"), "CloudTrail");
+        assert_eq!(text(r, "vendor_product"), "AWS CloudTrail");
+        assert_eq!(text(r, "object_category"), "container_image");
+        assert_eq!(text(r, "aws_account_id"), ACCT);
+        // §5: `dest` is null for ECR PutImage (a Put* call without a host).
+        assert!(r.get("dest").is_null());
+    }
+}
+
+/// The call-specific rules of CLOUDTRAIL.md §5 on the other events.
+#[test]
+fn profile_fields_on_other_calls() {
+    let search = "`cloudtrail` | sort _time \
+        | table eventName user_name userName user msg errorCode dest aws_account_id";
+    let rows = engine()
+        .compile(search)
+        .unwrap()
+        .run(events(&[UPLOAD, SCAN, NOISE]))
+        .unwrap();
+    let by_name = |n: &str| rows.iter().find(|r| text(r, "eventName") == n).unwrap();
+    // IAM user management: the target user.
+    let create = by_name("CreateUser");
+    assert_eq!(text(create, "user_name"), "svc-backup2");
+    assert_eq!(text(create, "user"), "svc-backup2");
+    assert_eq!(text(create, "userName"), "mallory");
+    // AssumeRole by a service: the assumed role; the recipient account.
+    let assume = by_name("AssumeRole");
+    assert_eq!(text(assume, "user"), "ci-ecr-push");
+    assert_eq!(text(assume, "user_name"), "ci-ecr-push");
+    assert_eq!(text(assume, "aws_account_id"), ACCT);
+    // Console sign-in: errorCode from responseElements.ConsoleLogin; msg from the raw
+    // errorCode (absent here).
+    let login = by_name("ConsoleLogin");
+    assert_eq!(text(login, "errorCode"), "failure");
+    assert_eq!(text(login, "msg"), "success");
+    // A Put* call with a host names it as dest; errors keep their code.
+    let policy = by_name("PutBucketPolicy");
+    assert_eq!(
+        text(policy, "dest"),
+        "acme-build-artifacts.s3.us-east-1.amazonaws.com"
+    );
+    assert_eq!(text(policy, "errorCode"), "AccessDenied");
+    assert_eq!(text(policy, "msg"), "AccessDenied");
+    // No call-specific rule: eventSource.
+    assert_eq!(
+        text(by_name("DescribeImageScanFindings"), "dest"),
+        "ecr.amazonaws.com"
+    );
+    // Default `user` is only 'userIdentity.userName': null for an assumed role.
+    assert!(by_name("DescribeInstances").get("user").is_null());
+    assert_eq!(
+        text(by_name("DescribeInstances"), "user_name"),
+        "ops-readonly"
+    );
+}
