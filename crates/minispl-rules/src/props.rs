@@ -147,6 +147,7 @@ fn parse_aliases(value: &str) -> Result<Vec<FieldAlias>, String> {
         ));
     }
     let mut out = Vec::new();
+    // `words.len()` is a multiple of 3 (checked above), so every chunk has 3 words.
     for chunk in words.chunks(3) {
         if !chunk[1].eq_ignore_ascii_case("as") {
             return Err(format!(
