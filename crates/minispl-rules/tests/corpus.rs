@@ -737,3 +737,21 @@ fn profile_fields_on_other_calls() {
         "ops-readonly"
     );
 }
+
+/// CLOUDTRAIL.md §1: a gzip `{"Records":[...]}` delivery file gives one event per record
+/// with `_raw` = its compact JSON: the same as the JSON-lines copy of those events.
+#[test]
+fn delivery_format_gives_the_same_events() {
+    let raws = |evs: Vec<Event>| -> Vec<String> {
+        evs.into_iter()
+            .map(|e| match e {
+                Event::Raw { raw, .. } => raw,
+                Event::Fields { row, .. } => row.raw().unwrap_or_default().to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        raws(events(&["cloudtrail_noise_delivery.json.gz"])),
+        raws(events(&[NOISE]))
+    );
+}
