@@ -5,8 +5,14 @@
 //! users extend or override, and which compiles and runs searches and detections.
 #![forbid(unsafe_code)]
 
+pub mod conf;
+pub mod datamodels;
 pub mod detection;
+pub mod drilldown;
 pub mod engine;
+pub mod lookups;
+pub mod macros;
+pub mod props;
 pub mod risk;
 pub mod testrunner;
 
