@@ -61,8 +61,10 @@ impl InputSummary {
             .problems
             .iter()
             .partition(|p| p.location.is_empty());
+        // Not all are errors (an empty file is only worth a mention); the exit status
+        // says which were (`had_failures`).
         for p in file_level {
-            lines.push(format!("minispl: error: {p}"));
+            lines.push(format!("minispl: {p}"));
         }
         if quiet {
             return lines;
@@ -340,7 +342,7 @@ mod tests {
         let lines = summary.lines(Some(3), false);
         assert_eq!(
             lines[0],
-            "minispl: error: b.json.gz: read error: corrupt deflate stream"
+            "minispl: b.json.gz: read error: corrupt deflate stream"
         );
         assert!(
             lines[1].starts_with("minispl: 10 events read from 2 inputs (2.0 KiB)"),

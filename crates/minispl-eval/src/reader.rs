@@ -1235,21 +1235,15 @@ mod tests {
             .starts_with("/nonexistent/minispl/events.json: "));
     }
 
-    #[cfg(unix)]
+    /// `/proc/self/mem` opens but fails to read at offset 0 (EIO), even for root, which
+    /// permission bits would not stop: a file that is unreadable part-way.
+    #[cfg(target_os = "linux")]
     #[test]
     fn an_unreadable_file_among_many_is_reported_and_the_rest_read() {
-        use std::os::unix::fs::PermissionsExt;
         let dir = temp_dir("unreadable");
         std::fs::write(dir.join("a.json"), "{\"f\":\"a\"}\n").expect("write");
-        std::fs::write(dir.join("b.json"), "{\"f\":\"b\"}\n").expect("write");
+        std::os::unix::fs::symlink("/proc/self/mem", dir.join("b.json")).expect("symlink");
         std::fs::write(dir.join("c.json"), "{\"f\":\"c\"}\n").expect("write");
-        let locked = dir.join("b.json");
-        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-        if std::fs::File::open(&locked).is_ok() {
-            // Running as root: permissions do not stop reads, nothing to test here.
-            let _ = std::fs::remove_dir_all(&dir);
-            return;
-        }
         let mut events = Vec::new();
         let mut report = ReadReport::default();
         read_path(&dir, &ReadOptions::default(), &mut report, &mut |e| {
@@ -1257,16 +1251,41 @@ mod tests {
         })
         .expect("not strict");
         assert_eq!(raws(&events), vec!["{\"f\":\"a\"}", "{\"f\":\"c\"}"]);
-        assert_eq!(report.failed_files, 1);
+        assert_eq!((report.files, report.failed_files), (3, 1));
         assert!(report.problems[0].source.ends_with("b.json"));
+        assert!(report.problems[0].message.contains("read error"));
         let strict = ReadOptions {
             strict: true,
             ..ReadOptions::default()
         };
-        let err =
-            read_path(&dir, &strict, &mut ReadReport::default(), &mut |_| {}).expect_err("strict");
-        assert!(err.to_string().contains("b.json"));
-        let _ = std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644));
+        let mut events = Vec::new();
+        let err = read_path(&dir, &strict, &mut ReadReport::default(), &mut |e| {
+            events.push(e)
+        })
+        .expect_err("strict");
+        assert!(err.to_string().contains("b.json"), "{err}");
+        assert_eq!(events.len(), 1, "strict stops before c.json");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_inside_a_directory_is_a_problem() {
+        let dir = temp_dir("dangling");
+        std::fs::write(dir.join("a.json"), "{\"f\":\"a\"}\n").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("gone.json"), dir.join("b.json")).expect("symlink");
+        let mut events = Vec::new();
+        let mut report = ReadReport::default();
+        read_path(&dir, &ReadOptions::default(), &mut report, &mut |e| {
+            events.push(e)
+        })
+        .expect("not strict");
+        assert_eq!(events.len(), 1);
+        #[cfg(unix)]
+        {
+            assert_eq!(report.failed_files, 1);
+            assert!(report.problems[0].source.ends_with("b.json"));
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
