@@ -96,7 +96,9 @@ pub struct InputOpts {
     /// Input records: raw events or field maps
     #[arg(long = "input", value_enum, default_value_t = InputKind::Raw)]
     pub input: InputKind,
-    /// Only events at or after this time: epoch, ISO-8601 or relative (-24h@h)
+    /// Only events at or after this time: epoch, ISO-8601 or relative (-24h@h). Compared with
+    /// a field map's _time or a raw record's CloudTrail eventTime; events without one are
+    /// left out when a bound is given
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub earliest: Option<String>,
     /// Only events before this time: epoch, ISO-8601 or relative (now, -1h)

@@ -71,21 +71,23 @@ impl InputSummary {
         }
         let r = &self.report;
         let mut summary = format!(
-            "minispl: {} events read from {} {} ({}) in {:.2}s",
-            r.events,
-            r.files,
-            if r.files == 1 { "input" } else { "inputs" },
+            "minispl: {} read from {} ({}) in {:.2}s",
+            plural(r.events, "event"),
+            plural(r.files, "input"),
             human_bytes(r.bytes),
             self.elapsed.as_secs_f64()
         );
         if r.skipped > 0 {
-            summary.push_str(&format!("; {} records skipped as malformed", r.skipped));
+            summary.push_str(&format!(
+                "; {} skipped as malformed",
+                plural(r.skipped, "record")
+            ));
         }
         if self.out_of_range > 0 {
             summary.push_str(&format!("; {} outside the time range", self.out_of_range));
         }
         if let Some(n) = results {
-            summary.push_str(&format!("; {n} results"));
+            summary.push_str(&format!("; {}", plural(n as u64, "result")));
         }
         lines.push(summary);
         for p in records.iter().take(LISTED_PROBLEMS) {
@@ -103,6 +105,14 @@ impl InputSummary {
         for line in self.lines(results, quiet) {
             eprintln!("{line}");
         }
+    }
+}
+
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

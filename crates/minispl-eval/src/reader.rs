@@ -135,9 +135,13 @@ pub fn read_path(
     report: &mut ReadReport,
     sink: &mut dyn FnMut(Event),
 ) -> Result<(), ReadError> {
-    let metadata = std::fs::metadata(path).map_err(|e| ReadError {
-        path: Some(path.to_path_buf()),
-        message: e.to_string(),
+    let metadata = std::fs::metadata(path).map_err(|e| {
+        report.files += 1;
+        report.failed_files += 1;
+        ReadError {
+            path: Some(path.to_path_buf()),
+            message: e.to_string(),
+        }
     })?;
     if metadata.is_dir() {
         walk_dir(path, options, report, sink)
@@ -1230,6 +1234,7 @@ mod tests {
         let err = read_path(path, &ReadOptions::default(), &mut report, &mut |_| {})
             .expect_err("missing");
         assert_eq!(err.path.as_deref(), Some(path));
+        assert_eq!((report.files, report.failed_files), (1, 1));
         assert!(err
             .to_string()
             .starts_with("/nonexistent/minispl/events.json: "));
