@@ -144,6 +144,11 @@ pub fn with_events<T>(
     consume: impl FnOnce(&mut dyn Iterator<Item = Event>) -> T,
 ) -> (T, InputSummary) {
     let started = Instant::now();
+    let reads_stdin = plan.files.is_empty() || plan.files.iter().any(|f| is_stdin(f));
+    if reads_stdin && !plan.quiet && std::io::stdin().is_terminal() {
+        // Otherwise a user who forgot the file names sees a command that just hangs.
+        eprintln!("minispl: reading events from stdin (end with Ctrl-D)");
+    }
     let progress = progress_bar(plan.quiet);
     let counter = Arc::new(AtomicU64::new(0));
     let mut options = plan.options.clone();

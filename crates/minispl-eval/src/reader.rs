@@ -627,20 +627,15 @@ impl Ctx<'_> {
                 )
             }
         };
-        let json: Json = match serde_json::from_str(text) {
-            Ok(j) => j,
-            Err(e) => return self.problem(location, format!("invalid JSON: {e}"), true),
-        };
-        let Json::Object(map) = json else {
-            return self.problem(
-                location,
-                format!("not a JSON object (found {})", json_kind(&json)),
-                true,
-            );
-        };
         let meta = self.options.meta.clone();
+        let is_object = text.trim_start().starts_with('{');
         let event = match self.options.mode {
-            InputMode::Raw => {
+            // Raw records are only validated here (no tree is built): the search-time
+            // layer parses `_raw` itself, and only for the fields the search needs.
+            InputMode::Raw if is_object => {
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                    return self.problem(location, format!("invalid JSON: {e}"), true);
+                }
                 let raw = if element {
                     compact(bytes)
                 } else {
@@ -648,7 +643,19 @@ impl Ctx<'_> {
                 };
                 Event::Raw { raw, meta }
             }
-            InputMode::Fields => fields_event(map, meta),
+            _ => match serde_json::from_str::<Json>(text) {
+                Err(e) => return self.problem(location, format!("invalid JSON: {e}"), true),
+                Ok(Json::Object(map)) if self.options.mode == InputMode::Fields => {
+                    fields_event(map, meta)
+                }
+                Ok(other) => {
+                    return self.problem(
+                        location,
+                        format!("not a JSON object (found {})", json_kind(&other)),
+                        true,
+                    )
+                }
+            },
         };
         self.emit(event);
         Ok(())
