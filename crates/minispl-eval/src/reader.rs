@@ -7,7 +7,9 @@
 //! - The format is detected per file from its first bytes, after gzip decoding: a
 //!   document starting with `[` is one JSON array of events; one starting with `{` whose
 //!   first key is `"Records"` is CloudTrail's delivery format (several such documents may
-//!   follow each other, as `cat`ing delivery files gives); anything else is JSON lines.
+//!   follow each other, as `cat`ing delivery files gives); one whose first line is just
+//!   `{` holds pretty-printed event objects one after the other (an event saved from the
+//!   AWS console); anything else is JSON lines.
 //!   Gzip is recognised by its magic bytes `1f 8b` (a `.gz` name without them is read as
 //!   plain text, e.g. a file already decompressed by a browser).
 //! - Raw mode (CLOUDTRAIL.md §1): a line's `_raw` is the line byte for byte (only the line
@@ -310,8 +312,13 @@ fn detect_format(prefix: &[u8]) -> Option<Format> {
     match prefix.get(start)? {
         b'[' => Some(Format::Document),
         b'{' => {
-            let i = skip_ws(prefix, start + 1);
-            if prefix[i.min(prefix.len())..].starts_with(b"\"Records\"") {
+            let first_line = prefix[start..]
+                .split(|&c| c == b'\n')
+                .next()
+                .unwrap_or_default();
+            // A line that is only `{` starts a pretty-printed object (an event saved from
+            // the AWS console), which JSON lines cannot be.
+            if first_key_is_records(prefix, start) || trim_end_ws(first_line) == b"{" {
                 Some(Format::Document)
             } else {
                 Some(Format::Lines)
@@ -319,6 +326,13 @@ fn detect_format(prefix: &[u8]) -> Option<Format> {
         }
         _ => Some(Format::Lines),
     }
+}
+
+/// Whether the object at `b[start] == '{'` has `"Records"` as its first key.
+fn first_key_is_records(b: &[u8], start: usize) -> bool {
+    let i = skip_ws(b, start + 1);
+    b.get(i..)
+        .is_some_and(|rest| rest.starts_with(b"\"Records\""))
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -481,13 +495,33 @@ impl Ctx<'_> {
         }
     }
 
-    /// One or more documents, each `[...]` or `{"Records":[...]}`.
+    /// One or more documents, each `[...]`, `{"Records":[...]}` or an event object
+    /// (pretty-printed events one after the other; located as `object N`, 1-based).
     fn split_documents(&mut self, b: &[u8]) -> Result<(), ReadError> {
         let mut i = skip_ws(b, 0);
+        let mut objects = 0usize;
         while i < b.len() {
             let next = match b[i] {
                 b'[' => self.split_array(b, i, "")?,
-                b'{' => self.split_records_object(b, i)?,
+                b'{' if first_key_is_records(b, i) => self.split_records_object(b, i)?,
+                b'{' => {
+                    objects += 1;
+                    let location = format!("object {objects}");
+                    match matching_end(b, i) {
+                        Some(end) => {
+                            self.record(&b[i..end], location, true)?;
+                            Some(end)
+                        }
+                        None => {
+                            self.problem(
+                                location,
+                                "unterminated object (document truncated?)".to_string(),
+                                true,
+                            )?;
+                            None
+                        }
+                    }
+                }
                 _ => {
                     return self.problem(
                         format!("byte {i}"),
@@ -747,6 +781,29 @@ fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
     None
 }
 
+/// Offset after the bracket that closes the object or array opening at `b[i]`.
+fn matching_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn trim_end_ws(b: &[u8]) -> &[u8] {
     let mut end = b.len();
     while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | b'\r') {
@@ -985,6 +1042,21 @@ mod tests {
             vec![r#"{"a":1}"#, r#"{"a":2}"#, r#"{"a":3}"#]
         );
         assert!(report.problems.is_empty());
+    }
+
+    #[test]
+    fn pretty_printed_event_objects() {
+        let input = b"{\n  \"eventName\": \"PutImage\",\n  \"n\": [1, 2]\n}\n{\n  \"b\": {\"c\": \"}\"}\n}\n{\n \"cut\": ";
+        let (events, report, _) = read_bytes(input, &ReadOptions::default());
+        assert_eq!(
+            raws(&events),
+            vec![
+                r#"{"eventName":"PutImage","n":[1,2]}"#,
+                r#"{"b":{"c":"}"}}"#
+            ]
+        );
+        assert_eq!((report.records, report.skipped), (3, 1));
+        assert_eq!(report.problems[0].location, "object 3");
     }
 
     #[test]
