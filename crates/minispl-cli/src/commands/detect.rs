@@ -25,6 +25,11 @@ pub fn run(args: &DetectArgs) -> CliResult {
     let engine = setup::engine(&args.engine, &env)?;
     // Every search is checked before any input is read (exit 2, with the caret).
     for d in &detections {
+        let macros = super::parse::detection_macros(engine.macros(), d);
+        super::parse::parse_text(&d.search, &macros).map_err(|mut f| {
+            f.message = format!("detection `{}`:\n{}", d.name, f.message);
+            f
+        })?;
         engine.compile_detection(d).map_err(|e| {
             let mut f = Failure::from_rules(&e, BAD_SEARCH);
             f.message = format!("detection `{}`:\n{}", d.name, f.message);

@@ -7,28 +7,19 @@ use crate::failure::{CliResult, Failure};
 use crate::setup;
 use minispl_parser::diagnostic::render;
 use minispl_parser::{expand_macros, parse_expanded, MacroDef, MacroTable, Macros, Pipeline};
+use minispl_rules::Detection;
 use std::process::ExitCode;
 
 pub fn run(args: &ParseArgs) -> CliResult {
     let env = setup::env(&args.engine)?;
     let engine = setup::engine(&args.engine, &env)?;
-    let mut macros: Macros = engine.macros().clone();
-    let text = match (&args.rule, &args.spl) {
+    let (text, macros) = match (&args.rule, &args.spl) {
         (Some(rule), _) => {
             let detection = resolve_detection(rule)?;
-            // As the upstream build does: a detection's `<name>_filter` macro is
-            // `search *` unless defined.
-            let filter = detection.filter_macro_name();
-            if macros.lookup(&filter, 0).is_none() {
-                macros.insert(MacroDef {
-                    name: filter,
-                    args: Vec::new(),
-                    definition: "search *".to_string(),
-                });
-            }
-            detection.search
+            let macros = detection_macros(engine.macros(), &detection);
+            (detection.search, macros)
         }
-        (None, Some(spl)) => spl.clone(),
+        (None, Some(spl)) => (spl.clone(), engine.macros().clone()),
         (None, None) => return Err(Failure::usage("give a search or --rule")),
     };
     let (expanded, pipeline) = parse_text(&text, &macros)?;
@@ -52,10 +43,25 @@ pub fn run(args: &ParseArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The macros a detection's search sees: as the upstream build does, its
+/// `<name>_filter` macro is `search *` unless defined.
+pub fn detection_macros(base: &Macros, detection: &Detection) -> Macros {
+    let mut macros = base.clone();
+    let filter = detection.filter_macro_name();
+    if macros.lookup(&filter, 0).is_none() {
+        macros.insert(MacroDef {
+            name: filter,
+            args: Vec::new(),
+            definition: "search *".to_string(),
+        });
+    }
+    macros
+}
+
 /// Expand and parse, turning errors into rendered diagnostics (exit status 2). An
 /// expansion error points into the text as written; a parse error into the expanded
 /// text, with a note showing what it was written as when a macro produced it.
-fn parse_text(text: &str, macros: &Macros) -> Result<(String, Pipeline), Failure> {
+pub fn parse_text(text: &str, macros: &Macros) -> Result<(String, Pipeline), Failure> {
     let expanded = expand_macros(text, macros)
         .map_err(|e| Failure::bad_search(render(text, e.span, &e.message, &[])))?;
     let pipeline = parse_expanded(&expanded).map_err(|e| {

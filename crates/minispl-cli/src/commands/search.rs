@@ -9,7 +9,10 @@ pub fn run(args: &SearchArgs) -> CliResult {
     let env = setup::env(&args.engine)?;
     let plan = setup::input_plan(&args.files, &args.input, &env)?;
     let engine = setup::engine(&args.engine, &env)?;
-    // A bad search is reported before any input is read (exit 2, with the caret).
+    // A bad search is reported before any input is read (exit 2, with the caret). The
+    // parse here renders syntax errors the same way `minispl parse` does; compiling
+    // then catches what only the evaluator knows (unknown functions, bad regexes).
+    super::parse::parse_text(&args.spl, engine.macros())?;
     let search = engine
         .compile(&args.spl)
         .map_err(|e| Failure::from_rules(&e, BAD_SEARCH))?;
