@@ -2,10 +2,52 @@
 //! CloudTrail's delivery format `{"Records":[...]}`; gzip transparently (by `.gz` or magic
 //! bytes). Malformed input is reported with file and line (or element index) and counted,
 //! never dropped silently; `strict` makes it fatal.
+//!
+//! Decisions (documented here because the spec leaves them open):
+//! - The format is detected per file from its first bytes, after gzip decoding: a
+//!   document starting with `[` is one JSON array of events; one starting with `{` whose
+//!   first key is `"Records"` is CloudTrail's delivery format (several such documents may
+//!   follow each other, as `cat`ing delivery files gives); one whose first line is just
+//!   `{` holds pretty-printed event objects one after the other (an event saved from the
+//!   AWS console); anything else is JSON lines.
+//!   Gzip is recognised by its magic bytes `1f 8b` (a `.gz` name without them is read as
+//!   plain text, e.g. a file already decompressed by a browser).
+//! - Raw mode (CLOUDTRAIL.md §1): a line's `_raw` is the line byte for byte (only the line
+//!   terminator and one trailing `\r` are removed). An element of an array or `Records`
+//!   gets its compact JSON text sliced from the original bytes (whitespace outside strings
+//!   removed; key order, escapes and number spellings untouched), not a re-serialisation.
+//!   A record must be one JSON object: anything else is a [`Problem`].
+//! - Fields mode (CONFORMANCE.md conventions): an object is a field map. Strings stay as
+//!   they are, numbers are rendered canonically (`3`, not `3.0`), booleans as
+//!   `true`/`false`, `null` leaves the field absent (CLOUDTRAIL.md §3), an array is a
+//!   multivalue field (its nested objects/arrays as compact JSON text), and a nested object
+//!   is flattened into dotted names (`userIdentity.type`), as `KV_MODE=json` names them.
+//!   `_time` becomes a number (epoch seconds; an ISO-8601 string is converted, read as UTC
+//!   when it has no offset, R10.3). String fields `sourcetype`, `source`, `host` and
+//!   `index` of the event override the defaults in [`ReadOptions::meta`].
+//! - Faults are per record where possible: invalid UTF-8, invalid JSON, a non-object, an
+//!   over-long line, a bad `Records` element are each a skipped record. Whole-file faults
+//!   (cannot open, I/O error or truncated gzip part-way, an empty file) are problems too,
+//!   but not records; the first two also count in [`ReadReport::failed_files`].
+//!   `records = events + skipped` always holds.
 
 use crate::ingest::{Event, EventMeta};
-use std::io::Read;
+use crate::row::Row;
+use crate::value::{format_number, Value};
+use serde_json::Value as Json;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Default longest accepted line: a multi-megabyte line is read whole up to this (issue 7).
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
+
+/// At most this many problems are kept in [`ReadReport::problems`]; all are counted.
+pub const MAX_KEPT_PROBLEMS: usize = 1000;
+
+/// How many leading bytes are inspected to detect gzip and the document format.
+const PEEK_BYTES: usize = 4096;
 
 /// How input records become events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +68,9 @@ pub struct ReadOptions {
     pub strict: bool,
     /// Longest accepted line in bytes (0 = default cap).
     pub max_line_bytes: usize,
+    /// If set, input bytes are added to it as they are read (for a progress display that
+    /// runs while the sink is busy).
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 /// One malformed record.
@@ -38,14 +83,30 @@ pub struct Problem {
     pub message: String,
 }
 
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.location.is_empty() {
+            write!(f, "{}: {}", self.source, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.source, self.location, self.message)
+        }
+    }
+}
+
 /// Accounting for one read: `records = events + skipped`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadReport {
     pub records: u64,
     pub events: u64,
     pub skipped: u64,
+    /// Input bytes read (as stored: compressed bytes for gzip files).
     pub bytes: u64,
+    /// The first [`MAX_KEPT_PROBLEMS`] problems, in the order met.
     pub problems: Vec<Problem>,
+    /// Files read (or attempted).
+    pub files: u64,
+    /// Files that could not be opened, or failed part-way (I/O error, truncated gzip).
+    pub failed_files: u64,
 }
 
 /// A fatal read error (unreadable file, or any problem with `strict`).
@@ -67,14 +128,44 @@ impl std::fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 /// Read one file (or a directory, walked in name order), calling `sink` for each event.
+///
+/// A `path` that cannot be opened is an error. Inside a directory, a file that cannot be
+/// opened is a problem (the others are still read, issue 7) unless `strict`.
 pub fn read_path(
     path: &Path,
     options: &ReadOptions,
     report: &mut ReadReport,
     sink: &mut dyn FnMut(Event),
 ) -> Result<(), ReadError> {
-    let _ = (path, options, report, sink);
-    todo!("reader")
+    let metadata = std::fs::metadata(path).map_err(|e| {
+        report.files += 1;
+        report.failed_files += 1;
+        ReadError {
+            path: Some(path.to_path_buf()),
+            message: e.to_string(),
+        }
+    })?;
+    if metadata.is_dir() {
+        walk_dir(path, options, report, sink)
+    } else {
+        report.files += 1;
+        let file = std::fs::File::open(path).map_err(|e| {
+            report.failed_files += 1;
+            ReadError {
+                path: Some(path.to_path_buf()),
+                message: e.to_string(),
+            }
+        })?;
+        let name = path.display().to_string();
+        let mut ctx = Ctx {
+            source: &name,
+            path: Some(path),
+            options,
+            report,
+            sink,
+        };
+        ctx.read_any(Box::new(file))
+    }
 }
 
 /// Read from any byte stream (stdin), named `source_name` in problems.
@@ -85,6 +176,1218 @@ pub fn read_stream(
     report: &mut ReadReport,
     sink: &mut dyn FnMut(Event),
 ) -> Result<(), ReadError> {
-    let _ = (source_name, input, options, report, sink);
-    todo!("reader")
+    report.files += 1;
+    let mut ctx = Ctx {
+        source: source_name,
+        path: None,
+        options,
+        report,
+        sink,
+    };
+    ctx.read_any(Box::new(input))
+}
+
+/// Files of a directory tree in sorted name order, so runs are reproducible. Hidden
+/// entries (`.name`) are skipped; symbolic links to directories are not followed (no
+/// cycles), links to files are read.
+fn walk_dir(
+    dir: &Path,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+    sink: &mut dyn FnMut(Event),
+) -> Result<(), ReadError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(it) => it,
+        Err(e) => return unreadable(dir, e.to_string(), options, report),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                paths.push((entry.path(), is_dir));
+            }
+            Err(e) => unreadable(dir, e.to_string(), options, report)?,
+        }
+    }
+    paths.sort();
+    for (path, is_dir) in paths {
+        if is_dir {
+            walk_dir(&path, options, report, sink)?;
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(_) => {}
+            Err(e) => {
+                unreadable(&path, e.to_string(), options, report)?;
+                continue;
+            }
+        }
+        match read_path(&path, options, report, sink) {
+            Ok(()) => {}
+            Err(e) if options.strict => return Err(e),
+            // Not strict: read_path only fails without recording when opening fails;
+            // record it and go on with the other files (issue 7).
+            Err(e) => record_problem(
+                report,
+                Problem {
+                    source: path.display().to_string(),
+                    location: String::new(),
+                    message: e.message,
+                },
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// A file or directory that cannot be read inside a walk.
+fn unreadable(
+    path: &Path,
+    message: String,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+) -> Result<(), ReadError> {
+    report.files += 1;
+    report.failed_files += 1;
+    if options.strict {
+        return Err(ReadError {
+            path: Some(path.to_path_buf()),
+            message,
+        });
+    }
+    record_problem(
+        report,
+        Problem {
+            source: path.display().to_string(),
+            location: String::new(),
+            message,
+        },
+    );
+    Ok(())
+}
+
+fn record_problem(report: &mut ReadReport, problem: Problem) {
+    if report.problems.len() < MAX_KEPT_PROBLEMS {
+        report.problems.push(problem);
+    }
+}
+
+/// Counts bytes as they are read, into the report's counter and the progress counter.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(p) = &self.progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Read up to `PEEK_BYTES` bytes (fewer at end of input).
+fn peek(input: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut prefix = Vec::with_capacity(PEEK_BYTES);
+    Read::take(&mut *input, PEEK_BYTES as u64).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+enum Format {
+    Lines,
+    Document,
+}
+
+fn detect_format(prefix: &[u8]) -> Option<Format> {
+    let start = skip_ws(prefix, 0);
+    match prefix.get(start)? {
+        b'[' => Some(Format::Document),
+        b'{' => {
+            let first_line = prefix[start..]
+                .split(|&c| c == b'\n')
+                .next()
+                .unwrap_or_default();
+            // A line that is only `{` starts a pretty-printed object (an event saved from
+            // the AWS console), which JSON lines cannot be.
+            if first_key_is_records(prefix, start) || trim_end_ws(first_line) == b"{" {
+                Some(Format::Document)
+            } else {
+                Some(Format::Lines)
+            }
+        }
+        _ => Some(Format::Lines),
+    }
+}
+
+/// Whether the object at `b[start] == '{'` has `"Records"` as its first key.
+fn first_key_is_records(b: &[u8], start: usize) -> bool {
+    let i = skip_ws(b, start + 1);
+    b.get(i..)
+        .is_some_and(|rest| rest.starts_with(b"\"Records\""))
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// State of one file or stream being read.
+struct Ctx<'a> {
+    source: &'a str,
+    path: Option<&'a Path>,
+    options: &'a ReadOptions,
+    report: &'a mut ReadReport,
+    sink: &'a mut dyn FnMut(Event),
+}
+
+impl Ctx<'_> {
+    fn read_any(&mut self, input: Box<dyn Read + '_>) -> Result<(), ReadError> {
+        let count = Arc::new(AtomicU64::new(0));
+        let mut counting = Counting {
+            inner: input,
+            count: count.clone(),
+            progress: self.options.progress.clone(),
+        };
+        let result = self.read_counted(&mut counting);
+        self.report.bytes += count.load(Ordering::Relaxed);
+        result
+    }
+
+    fn read_counted(&mut self, input: &mut dyn Read) -> Result<(), ReadError> {
+        let prefix = match peek(input) {
+            Ok(p) => p,
+            Err(e) => return self.file_failed(format!("read error: {e}"), false),
+        };
+        let mut stream: Box<dyn Read + '_> = Box::new(io::Cursor::new(prefix.clone()).chain(input));
+        if prefix.starts_with(&[0x1f, 0x8b]) {
+            // Multi-member: CloudTrail and `cat a.gz b.gz` both produce several members.
+            stream = Box::new(flate2::read::MultiGzDecoder::new(stream));
+        }
+        let mut prefix = match peek(&mut stream) {
+            Ok(p) => p,
+            Err(e) => return self.file_failed(format!("read error: {e}"), false),
+        };
+        // A UTF-8 byte order mark is not part of the first record.
+        let bom = prefix.starts_with(b"\xEF\xBB\xBF");
+        if bom {
+            prefix.drain(..3);
+        }
+        let Some(format) = detect_format(&prefix) else {
+            return self.problem(String::new(), "empty file: no events".to_string(), false);
+        };
+        let stream = io::Cursor::new(prefix).chain(stream);
+        match format {
+            Format::Lines => self.read_lines(stream),
+            Format::Document => self.read_document(stream),
+        }
+    }
+
+    /// A whole-file fault: counted as a failed file, not as a record.
+    fn file_failed(&mut self, message: String, partial_record: bool) -> Result<(), ReadError> {
+        self.report.failed_files += 1;
+        if partial_record {
+            self.report.records += 1;
+            self.report.skipped += 1;
+        }
+        self.problem(String::new(), message, false)
+    }
+
+    /// Report a problem; `record` says whether it is a skipped record.
+    fn problem(
+        &mut self,
+        location: String,
+        message: String,
+        record: bool,
+    ) -> Result<(), ReadError> {
+        if record {
+            self.report.records += 1;
+            self.report.skipped += 1;
+        }
+        let problem = Problem {
+            source: self.source.to_string(),
+            location,
+            message,
+        };
+        if self.options.strict {
+            return Err(ReadError {
+                path: self.path.map(Path::to_path_buf),
+                message: if problem.location.is_empty() {
+                    problem.message
+                } else {
+                    format!("{}: {}", problem.location, problem.message)
+                },
+            });
+        }
+        record_problem(self.report, problem);
+        Ok(())
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.report.records += 1;
+        self.report.events += 1;
+        (self.sink)(event);
+    }
+
+    fn max_line(&self) -> usize {
+        match self.options.max_line_bytes {
+            0 => DEFAULT_MAX_LINE_BYTES,
+            n => n,
+        }
+    }
+
+    fn read_lines(&mut self, stream: impl Read) -> Result<(), ReadError> {
+        let mut reader = BufReader::with_capacity(64 * 1024, stream);
+        let cap = self.max_line();
+        let mut buf = Vec::new();
+        let mut line_no: u64 = 0;
+        loop {
+            let overflow = match read_line_capped(&mut reader, &mut buf, cap) {
+                Ok(None) => return Ok(()),
+                Ok(Some(overflow)) => overflow,
+                Err(e) => {
+                    let partial = !buf.iter().all(u8::is_ascii_whitespace);
+                    return self
+                        .file_failed(format!("read error after line {line_no}: {e}"), partial);
+                }
+            };
+            line_no += 1;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            if !overflow && buf.iter().all(u8::is_ascii_whitespace) {
+                continue; // blank lines are not records
+            }
+            let location = format!("line {line_no}");
+            if overflow || buf.len() > cap {
+                self.problem(
+                    location,
+                    format!("line longer than the {cap}-byte limit"),
+                    true,
+                )?;
+                continue;
+            }
+            self.record(&buf, location, false)?;
+        }
+    }
+
+    fn read_document(&mut self, mut stream: impl Read) -> Result<(), ReadError> {
+        let mut bytes = Vec::new();
+        let read_error = stream.read_to_end(&mut bytes).err();
+        // Elements before a truncation are still good: process what was read, then report.
+        self.split_documents(&bytes)?;
+        match read_error {
+            Some(e) => self.file_failed(format!("read error: {e}"), false),
+            None => Ok(()),
+        }
+    }
+
+    /// One or more documents, each `[...]`, `{"Records":[...]}` or an event object
+    /// (pretty-printed events one after the other; located as `object N`, 1-based).
+    fn split_documents(&mut self, b: &[u8]) -> Result<(), ReadError> {
+        let mut i = skip_ws(b, 0);
+        let mut objects = 0usize;
+        while i < b.len() {
+            let next = match b[i] {
+                b'[' => self.split_array(b, i, "")?,
+                b'{' if first_key_is_records(b, i) => self.split_records_object(b, i)?,
+                b'{' => {
+                    objects += 1;
+                    let location = format!("object {objects}");
+                    match matching_end(b, i) {
+                        Some(end) => {
+                            self.record(&b[i..end], location, true)?;
+                            Some(end)
+                        }
+                        None => {
+                            self.problem(
+                                location,
+                                "unterminated object (document truncated?)".to_string(),
+                                true,
+                            )?;
+                            None
+                        }
+                    }
+                }
+                _ => {
+                    return self.problem(
+                        format!("byte {i}"),
+                        "expected a JSON array or a {\"Records\":[...]} object".to_string(),
+                        false,
+                    )
+                }
+            };
+            match next {
+                Some(n) => i = skip_ws(b, n),
+                None => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    /// `{ ..., "Records": [...], ... }` starting at `b[start] == '{'`. Returns the offset after
+    /// the closing `}`, or `None` after reporting why the document cannot be followed.
+    fn split_records_object(&mut self, b: &[u8], start: usize) -> Result<Option<usize>, ReadError> {
+        let mut i = skip_ws(b, start + 1);
+        let mut found = false;
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return self.structure_error(i).map(|_| None);
+                }
+                let Some(key_end) = string_end(b, i) else {
+                    return self.structure_error(b.len()).map(|_| None);
+                };
+                let is_records = &b[i..key_end] == b"\"Records\"";
+                i = skip_ws(b, key_end);
+                if b.get(i) != Some(&b':') {
+                    return self.structure_error(i).map(|_| None);
+                }
+                i = skip_ws(b, i + 1);
+                if is_records && b.get(i) == Some(&b'[') {
+                    found = true;
+                    match self.split_array(b, i, "Records")? {
+                        Some(n) => i = skip_ws(b, n),
+                        None => return Ok(None),
+                    }
+                } else {
+                    match value_end(b, i) {
+                        Some(n) => i = skip_ws(b, n),
+                        None => return self.structure_error(b.len()).map(|_| None),
+                    }
+                }
+                match b.get(i) {
+                    Some(b',') => i = skip_ws(b, i + 1),
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return self.structure_error(i).map(|_| None),
+                }
+            }
+        }
+        if !found {
+            self.problem(
+                format!("byte {start}"),
+                "object has no \"Records\" array".to_string(),
+                false,
+            )?;
+        }
+        Ok(Some(i))
+    }
+
+    fn structure_error(&mut self, at: usize) -> Result<(), ReadError> {
+        self.problem(
+            format!("byte {at}"),
+            "malformed document (truncated, or not JSON?)".to_string(),
+            false,
+        )
+    }
+
+    /// The elements of the array at `b[start] == '['`, each one record. Returns the offset
+    /// after `]`, or `None` when the array is unterminated (reported).
+    fn split_array(
+        &mut self,
+        b: &[u8],
+        start: usize,
+        name: &str,
+    ) -> Result<Option<usize>, ReadError> {
+        let mut i = skip_ws(b, start + 1);
+        if b.get(i) == Some(&b']') {
+            return Ok(Some(i + 1));
+        }
+        let mut index = 0usize;
+        loop {
+            let location = format!("{name}[{index}]");
+            let elem_start = i;
+            let Some(end) = value_end(b, i) else {
+                // Unterminated: the document was cut (truncated gzip) or a string never
+                // closes. What is left of this element is one skipped record.
+                if elem_start < b.len() {
+                    self.problem(
+                        location,
+                        "unterminated element (document truncated?)".to_string(),
+                        true,
+                    )?;
+                } else {
+                    self.problem(location, "unterminated array".to_string(), false)?;
+                }
+                return Ok(None);
+            };
+            let elem = trim_end_ws(&b[elem_start..end]);
+            if elem.is_empty() {
+                self.problem(location, "empty array element".to_string(), true)?;
+            } else {
+                self.record(elem, location, true)?;
+            }
+            match b[end] {
+                b',' => {
+                    i = skip_ws(b, end + 1);
+                    index += 1;
+                }
+                b']' => return Ok(Some(end + 1)),
+                _ => {
+                    self.structure_error(end)?;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// One record (a line or an array element).
+    fn record(&mut self, bytes: &[u8], location: String, element: bool) -> Result<(), ReadError> {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return self.problem(
+                    location,
+                    format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
+                    true,
+                )
+            }
+        };
+        let meta = self.options.meta.clone();
+        let is_object = text.trim_start().starts_with('{');
+        let event = match self.options.mode {
+            // Raw records are only validated here (no tree is built): the search-time
+            // layer parses `_raw` itself, and only for the fields the search needs.
+            InputMode::Raw if is_object => {
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                    return self.problem(location, format!("invalid JSON: {e}"), true);
+                }
+                let raw = if element {
+                    compact(bytes)
+                } else {
+                    text.to_string()
+                };
+                Event::Raw { raw, meta }
+            }
+            _ => match serde_json::from_str::<Json>(text) {
+                Err(e) => return self.problem(location, format!("invalid JSON: {e}"), true),
+                Ok(Json::Object(map)) if self.options.mode == InputMode::Fields => {
+                    fields_event(map, meta)
+                }
+                Ok(other) => {
+                    return self.problem(
+                        location,
+                        format!("not a JSON object (found {})", json_kind(&other)),
+                        true,
+                    )
+                }
+            },
+        };
+        self.emit(event);
+        Ok(())
+    }
+}
+
+fn json_kind(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Read one line (with its `\n`) into `buf`, keeping at most `cap + 2` bytes: a longer
+/// line is consumed to its end but reported as overflowing (`Some(true)`), so one huge
+/// line neither exhausts memory nor desynchronises the line count. `None` at end of input.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<Option<bool>> {
+    buf.clear();
+    let mut overflow = false;
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(any.then_some(overflow));
+        }
+        any = true;
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(p) => (p + 1, true),
+            None => (available.len(), false),
+        };
+        if !overflow {
+            if buf.len() + take > cap.saturating_add(2) {
+                overflow = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..take]);
+            }
+        }
+        reader.consume(take);
+        if done {
+            return Ok(Some(overflow));
+        }
+    }
+}
+
+/// Offset of the byte after the string starting at `b[i] == '"'`.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// Offset of the `,`, `]` or `}` that ends the value starting at `i` (at nesting depth 0),
+/// tracking strings so brackets inside them do not count. `None` at end of input.
+fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => return Some(i),
+            b'}' | b']' => depth -= 1,
+            b',' if depth == 0 => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Offset after the bracket that closes the object or array opening at `b[i]`.
+fn matching_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn trim_end_ws(b: &[u8]) -> &[u8] {
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        end -= 1;
+    }
+    &b[..end]
+}
+
+/// The compact JSON text of a (valid) JSON value: whitespace outside strings removed,
+/// everything else byte for byte (CLOUDTRAIL.md §1: a `Records` element's `_raw` is its
+/// compact JSON text). Input is valid UTF-8 JSON, so the output is too.
+fn compact(b: &[u8]) -> String {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let end = string_end(b, i).unwrap_or(b.len());
+                out.extend_from_slice(&b[i..end]);
+                i = end;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// A field map event (see the module docs for the conversions).
+fn fields_event(map: serde_json::Map<String, Json>, mut meta: EventMeta) -> Event {
+    let mut row = Row::with_capacity(map.len());
+    for (name, value) in map {
+        if name == "_time" {
+            if let Some(t) = time_value(&value) {
+                row.set(name, t);
+                continue;
+            }
+        }
+        let slot = match name.as_str() {
+            "sourcetype" => Some(&mut meta.sourcetype),
+            "source" => Some(&mut meta.source),
+            "host" => Some(&mut meta.host),
+            "index" => Some(&mut meta.index),
+            _ => None,
+        };
+        if let (Some(slot), Json::String(s)) = (slot, &value) {
+            *slot = Some(s.clone());
+        }
+        add_field(&mut row, name, value);
+    }
+    Event::Fields { row, meta }
+}
+
+/// `_time` as epoch seconds: a number, a numeric string, or ISO-8601 (R10.3).
+fn time_value(value: &Json) -> Option<Value> {
+    match value {
+        Json::Number(n) => n.as_f64().map(Value::Num),
+        Json::String(s) => {
+            if let Some(n) = crate::value::parse_number(s) {
+                return Some(Value::Num(n));
+            }
+            parse_iso8601(s).map(Value::Num)
+        }
+        _ => None,
+    }
+}
+
+fn parse_iso8601(s: &str) -> Option<f64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6);
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, format) {
+            let t = t.and_utc();
+            return Some(t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6);
+        }
+    }
+    None
+}
+
+fn add_field(row: &mut Row, name: String, value: Json) {
+    match value {
+        Json::Object(inner) => {
+            for (key, v) in inner {
+                add_field(row, format!("{name}.{key}"), v);
+            }
+        }
+        Json::Array(items) => {
+            let values = items.iter().filter_map(scalar_text).collect();
+            row.set(name, Value::multi(values));
+        }
+        other => {
+            if let Some(text) = scalar_text(&other) {
+                row.set(name, Value::Str(text));
+            }
+        }
+    }
+}
+
+/// A JSON value as field text: `null` is no value; nested containers are their compact
+/// JSON text.
+fn scalar_text(value: &Json) -> Option<String> {
+    match value {
+        Json::Null => None,
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(number_text(n)),
+        Json::String(s) => Some(s.clone()),
+        Json::Array(_) | Json::Object(_) => Some(value.to_string()),
+    }
+}
+
+/// Integers keep all their digits (account ids exceed no i64/u64 but may exceed f64's
+/// exact range); other numbers are rendered canonically (R6.9: `1.0` → `1`).
+fn number_text(n: &serde_json::Number) -> String {
+    if n.is_i64() || n.is_u64() {
+        n.to_string()
+    } else {
+        n.as_f64()
+            .map(format_number)
+            .unwrap_or_else(|| n.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read_bytes(
+        bytes: &[u8],
+        options: &ReadOptions,
+    ) -> (Vec<Event>, ReadReport, Result<(), ReadError>) {
+        let mut events = Vec::new();
+        let mut report = ReadReport::default();
+        let result = read_stream("-", &mut &bytes[..], options, &mut report, &mut |e| {
+            events.push(e)
+        });
+        (events, report, result)
+    }
+
+    fn raws(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                Event::Raw { raw, .. } => raw.clone(),
+                Event::Fields { .. } => "<fields>".to_string(),
+            })
+            .collect()
+    }
+
+    fn rows(events: &[Event]) -> Vec<Row> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Fields { row, .. } => Some(row.clone()),
+                Event::Raw { .. } => None,
+            })
+            .collect()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).expect("in-memory write");
+        enc.finish().expect("in-memory write")
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("minispl-reader-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn json_lines_raw_keeps_each_line_byte_for_byte() {
+        let input = b"{\"b\": 1, \"a\":\"x\"}\r\n\n   \n{\"eventName\":\"PutImage\"}";
+        let (events, report, result) = read_bytes(input, &ReadOptions::default());
+        assert!(result.is_ok());
+        // Trailing \r stripped, inner spacing and key order kept; blank lines not records.
+        assert_eq!(
+            raws(&events),
+            vec!["{\"b\": 1, \"a\":\"x\"}", "{\"eventName\":\"PutImage\"}"]
+        );
+        assert_eq!((report.records, report.events, report.skipped), (2, 2, 0));
+        assert_eq!(report.bytes, input.len() as u64);
+    }
+
+    #[test]
+    fn raw_events_carry_the_default_fields() {
+        let options = ReadOptions {
+            meta: EventMeta {
+                sourcetype: Some("aws:cloudtrail".into()),
+                source: Some("aws_cloudtrail".into()),
+                ..EventMeta::default()
+            },
+            ..ReadOptions::default()
+        };
+        let (events, _, _) = read_bytes(b"{\"a\":1}\n", &options);
+        match &events[0] {
+            Event::Raw { meta, .. } => assert_eq!(meta, &options.meta),
+            other => panic!("expected a raw event, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn records_document_elements_are_compact_original_text() {
+        let input = br#"{"Records": [
+            {"eventVersion": "1.08", "n": 1.50, "s": "a \"q\" , ]"},
+            {"z":1,"a":2}
+        ]}"#;
+        let (events, report, result) = read_bytes(input, &ReadOptions::default());
+        assert!(result.is_ok());
+        // Key order, the number spelling `1.50` and escapes come from the original bytes.
+        assert_eq!(
+            raws(&events),
+            vec![
+                r#"{"eventVersion":"1.08","n":1.50,"s":"a \"q\" , ]"}"#,
+                r#"{"z":1,"a":2}"#
+            ]
+        );
+        assert_eq!((report.records, report.events), (2, 2));
+    }
+
+    #[test]
+    fn concatenated_records_documents_and_other_keys() {
+        let input = br#"{"Records":[{"a":1}],"x":{"y":[1,2]}}
+{"Records":[{"a":2},{"a":3}]}"#;
+        let (events, report, result) = read_bytes(input, &ReadOptions::default());
+        assert!(result.is_ok());
+        assert_eq!(
+            raws(&events),
+            vec![r#"{"a":1}"#, r#"{"a":2}"#, r#"{"a":3}"#]
+        );
+        assert!(report.problems.is_empty());
+    }
+
+    #[test]
+    fn pretty_printed_event_objects() {
+        let input = b"{\n  \"eventName\": \"PutImage\",\n  \"n\": [1, 2]\n}\n{\n  \"b\": {\"c\": \"}\"}\n}\n{\n \"cut\": ";
+        let (events, report, _) = read_bytes(input, &ReadOptions::default());
+        assert_eq!(
+            raws(&events),
+            vec![
+                r#"{"eventName":"PutImage","n":[1,2]}"#,
+                r#"{"b":{"c":"}"}}"#
+            ]
+        );
+        assert_eq!((report.records, report.skipped), (3, 1));
+        assert_eq!(report.problems[0].location, "object 3");
+    }
+
+    #[test]
+    fn json_array_document() {
+        let input = b" [ {\"a\": 1} ,\n {\"b\":[1, 2]} ] ";
+        let (events, report, _) = read_bytes(input, &ReadOptions::default());
+        assert_eq!(raws(&events), vec!["{\"a\":1}", "{\"b\":[1,2]}"]);
+        assert_eq!(report.events, 2);
+        let (events, report, _) = read_bytes(b"[]", &ReadOptions::default());
+        assert!(events.is_empty());
+        assert_eq!(report.records, 0);
+    }
+
+    #[test]
+    fn records_array_with_bad_elements_is_reported_by_index() {
+        let input = br#"{"Records":[{"a":1}, "oops", {"b":2}, 7, , {"c":3}]}"#;
+        let (events, report, result) = read_bytes(input, &ReadOptions::default());
+        assert!(result.is_ok());
+        assert_eq!(
+            raws(&events),
+            vec![r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#]
+        );
+        assert_eq!((report.records, report.events, report.skipped), (6, 3, 3));
+        let locations: Vec<_> = report
+            .problems
+            .iter()
+            .map(|p| p.location.as_str())
+            .collect();
+        assert_eq!(locations, vec!["Records[1]", "Records[3]", "Records[4]"]);
+        assert!(report.problems[0]
+            .message
+            .contains("not a JSON object (found a string)"));
+    }
+
+    #[test]
+    fn records_bad_element_is_fatal_when_strict() {
+        let input = br#"{"Records":[{"a":1}, [1]]}"#;
+        let options = ReadOptions {
+            strict: true,
+            ..ReadOptions::default()
+        };
+        let (_, _, result) = read_bytes(input, &options);
+        let err = result.expect_err("strict");
+        assert!(err.message.contains("Records[1]"), "{err}");
+    }
+
+    #[test]
+    fn truncated_records_document_keeps_the_complete_elements() {
+        let input = br#"{"Records":[{"a":1},{"b":"cut here"#;
+        let (events, report, _) = read_bytes(input, &ReadOptions::default());
+        assert_eq!(raws(&events), vec![r#"{"a":1}"#]);
+        assert_eq!((report.records, report.skipped), (2, 1));
+        assert_eq!(report.problems[0].location, "Records[1]");
+    }
+
+    #[test]
+    fn malformed_lines_are_skipped_counted_and_located() {
+        let input = b"{\"a\":1}\n[1,2]\n\"text\"\n{\"a\":\n\xff\xfe{}\n{\"ok\":true}\n";
+        let (events, report, result) = read_bytes(input, &ReadOptions::default());
+        assert!(result.is_ok());
+        assert_eq!(raws(&events), vec!["{\"a\":1}", "{\"ok\":true}"]);
+        assert_eq!((report.records, report.events, report.skipped), (6, 2, 4));
+        let got: Vec<_> = report
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.location.as_str(),
+                    p.message.split(' ').next().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("line 2", "not"),
+                ("line 3", "not"),
+                ("line 4", "invalid"),
+                ("line 5", "invalid")
+            ]
+        );
+        assert!(report.problems[3].message.contains("UTF-8"));
+        assert!(report.problems[0].message.contains("array"));
+    }
+
+    #[test]
+    fn strict_stops_at_the_first_malformed_line() {
+        let options = ReadOptions {
+            strict: true,
+            ..ReadOptions::default()
+        };
+        let (events, _, result) = read_bytes(b"{\"a\":1}\nnope\n{\"a\":2}\n", &options);
+        let err = result.expect_err("strict");
+        assert_eq!(err.message.split(':').next(), Some("line 2"));
+        assert_eq!(events.len(), 1);
+    }
+
+    #[test]
+    fn empty_input_is_a_problem_but_not_a_record() {
+        for input in [&b""[..], b"\n\n  \n"] {
+            let (events, report, result) = read_bytes(input, &ReadOptions::default());
+            assert!(result.is_ok());
+            assert!(events.is_empty());
+            assert_eq!(report.records, 0);
+            assert_eq!(report.problems.len(), 1, "{input:?}");
+        }
+        let (_, report, _) = read_bytes(b"", &ReadOptions::default());
+        assert!(report.problems[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn long_lines_are_read_whole_up_to_the_cap() {
+        let big = format!("{{\"v\":\"{}\"}}", "x".repeat(3 << 20));
+        let input = format!("{big}\n{{\"a\":1}}\n");
+        let (events, report, _) = read_bytes(input.as_bytes(), &ReadOptions::default());
+        assert_eq!(raws(&events)[0].len(), big.len());
+        assert_eq!(report.events, 2);
+
+        let options = ReadOptions {
+            max_line_bytes: 1 << 20,
+            ..ReadOptions::default()
+        };
+        let (events, report, _) = read_bytes(input.as_bytes(), &options);
+        assert_eq!(raws(&events), vec!["{\"a\":1}"]);
+        assert_eq!((report.records, report.skipped), (2, 1));
+        assert_eq!(report.problems[0].location, "line 1");
+        assert!(report.problems[0].message.contains("limit"));
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic_bytes() {
+        let plain = b"{\"a\":1}\n{\"a\":2}\n";
+        let gz = gzip(plain);
+        let (events, report, _) = read_bytes(&gz, &ReadOptions::default());
+        assert_eq!(raws(&events), vec!["{\"a\":1}", "{\"a\":2}"]);
+        assert_eq!(report.bytes, gz.len() as u64);
+
+        let doc = gzip(br#"{"Records":[{"a":1}]}"#);
+        let (events, _, _) = read_bytes(&doc, &ReadOptions::default());
+        assert_eq!(raws(&events), vec![r#"{"a":1}"#]);
+
+        // Two gzip members one after the other (`cat a.gz b.gz`).
+        let mut two = gzip(b"{\"a\":1}\n");
+        two.extend(gzip(b"{\"a\":2}\n"));
+        let (events, _, _) = read_bytes(&two, &ReadOptions::default());
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_earlier_lines_and_fails_the_file() {
+        let mut plain = String::new();
+        for i in 0..2000 {
+            plain.push_str(&format!(
+                "{{\"n\":{i},\"pad\":\"{}\"}}\n",
+                i * 7919 % 104729
+            ));
+        }
+        let gz = gzip(plain.as_bytes());
+        let cut = &gz[..gz.len() / 2];
+        let (events, report, result) = read_bytes(cut, &ReadOptions::default());
+        assert!(result.is_ok());
+        assert!(!events.is_empty() && events.len() < 2000);
+        assert_eq!(report.failed_files, 1);
+        assert_eq!(report.records, report.events + report.skipped);
+        assert!(report
+            .problems
+            .last()
+            .is_some_and(|p| p.message.contains("read error")));
+
+        let strict = ReadOptions {
+            strict: true,
+            ..ReadOptions::default()
+        };
+        assert!(read_bytes(cut, &strict).2.is_err());
+    }
+
+    #[test]
+    fn fields_mode_converts_json_to_field_values() {
+        let input = br#"{"_time": 1629328650, "s": "x", "n": 1.0, "big": 123456789012345678, "b": false, "nul": null, "mv": ["p", 2, null, {"k":1}], "o": {"a": {"b": "c"}, "t": [1]}, "sourcetype": "st"}"#;
+        let options = ReadOptions {
+            mode: InputMode::Fields,
+            ..ReadOptions::default()
+        };
+        let (events, _, _) = read_bytes(input, &options);
+        let Event::Fields { row, meta } = &events[0] else {
+            panic!("expected a field map");
+        };
+        assert_eq!(row.get("_time"), &Value::Num(1629328650.0));
+        assert_eq!(row.get("s"), &Value::str("x"));
+        assert_eq!(row.get("n"), &Value::str("1"));
+        assert_eq!(row.get("big"), &Value::str("123456789012345678"));
+        assert_eq!(row.get("b"), &Value::str("false"));
+        assert!(!row.contains("nul"));
+        assert_eq!(
+            row.get("mv"),
+            &Value::Multi(vec!["p".into(), "2".into(), "{\"k\":1}".into()])
+        );
+        assert_eq!(row.get("o.a.b"), &Value::str("c"));
+        assert_eq!(row.get("o.t"), &Value::str("1"));
+        assert_eq!(meta.sourcetype.as_deref(), Some("st"));
+        let names: Vec<_> = row.names().cloned().collect();
+        assert_eq!(names[..3], ["_time", "s", "n"]);
+    }
+
+    #[test]
+    fn fields_mode_time_from_iso_8601() {
+        let options = ReadOptions {
+            mode: InputMode::Fields,
+            ..ReadOptions::default()
+        };
+        let (events, _, _) = read_bytes(
+            b"{\"_time\":\"2021-08-18T23:17:30Z\"}\n{\"_time\":\"12.5\"}\n",
+            &options,
+        );
+        let times: Vec<_> = rows(&events)
+            .iter()
+            .map(|r| r.get("_time").clone())
+            .collect();
+        assert_eq!(times, vec![Value::Num(1629328650.0), Value::Num(12.5)]);
+        // Without an offset: UTC (the reader has no time zone; documented above).
+        let (events, _, _) = read_bytes(b"[{\"_time\":\"2021-08-18T23:17:30.250\"}]", &options);
+        assert_eq!(rows(&events)[0].get("_time"), &Value::Num(1629328650.25));
+    }
+
+    #[test]
+    fn directories_are_walked_in_sorted_order_and_bad_files_reported() {
+        let dir = temp_dir("walk");
+        std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
+        std::fs::write(dir.join("b.json"), "{\"f\":\"b\"}\n").expect("write");
+        std::fs::write(dir.join("a.json"), "{\"f\":\"a\"}\n").expect("write");
+        std::fs::write(dir.join("sub/c.json.gz"), gzip(b"{\"f\":\"c\"}\n")).expect("write");
+        std::fs::write(dir.join("empty.json"), "").expect("write");
+        std::fs::write(dir.join(".hidden"), "junk").expect("write");
+        let mut events = Vec::new();
+        let mut report = ReadReport::default();
+        read_path(&dir, &ReadOptions::default(), &mut report, &mut |e| {
+            events.push(e)
+        })
+        .expect("read");
+        assert_eq!(
+            raws(&events),
+            vec!["{\"f\":\"a\"}", "{\"f\":\"b\"}", "{\"f\":\"c\"}"]
+        );
+        assert_eq!(report.files, 4);
+        assert_eq!(report.problems.len(), 1);
+        assert!(report.problems[0].source.ends_with("empty.json"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error_naming_it() {
+        let mut report = ReadReport::default();
+        let path = Path::new("/nonexistent/minispl/events.json");
+        let err = read_path(path, &ReadOptions::default(), &mut report, &mut |_| {})
+            .expect_err("missing");
+        assert_eq!(err.path.as_deref(), Some(path));
+        assert_eq!((report.files, report.failed_files), (1, 1));
+        assert!(err
+            .to_string()
+            .starts_with("/nonexistent/minispl/events.json: "));
+    }
+
+    /// `/proc/self/mem` opens but fails to read at offset 0 (EIO), even for root, which
+    /// permission bits would not stop: a file that is unreadable part-way.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_unreadable_file_among_many_is_reported_and_the_rest_read() {
+        let dir = temp_dir("unreadable");
+        std::fs::write(dir.join("a.json"), "{\"f\":\"a\"}\n").expect("write");
+        std::os::unix::fs::symlink("/proc/self/mem", dir.join("b.json")).expect("symlink");
+        std::fs::write(dir.join("c.json"), "{\"f\":\"c\"}\n").expect("write");
+        let mut events = Vec::new();
+        let mut report = ReadReport::default();
+        read_path(&dir, &ReadOptions::default(), &mut report, &mut |e| {
+            events.push(e)
+        })
+        .expect("not strict");
+        assert_eq!(raws(&events), vec!["{\"f\":\"a\"}", "{\"f\":\"c\"}"]);
+        assert_eq!((report.files, report.failed_files), (3, 1));
+        assert!(report.problems[0].source.ends_with("b.json"));
+        assert!(report.problems[0].message.contains("read error"));
+        let strict = ReadOptions {
+            strict: true,
+            ..ReadOptions::default()
+        };
+        let mut events = Vec::new();
+        let err = read_path(&dir, &strict, &mut ReadReport::default(), &mut |e| {
+            events.push(e)
+        })
+        .expect_err("strict");
+        assert!(err.to_string().contains("b.json"), "{err}");
+        assert_eq!(events.len(), 1, "strict stops before c.json");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_inside_a_directory_is_a_problem() {
+        let dir = temp_dir("dangling");
+        std::fs::write(dir.join("a.json"), "{\"f\":\"a\"}\n").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("gone.json"), dir.join("b.json")).expect("symlink");
+        let mut events = Vec::new();
+        let mut report = ReadReport::default();
+        read_path(&dir, &ReadOptions::default(), &mut report, &mut |e| {
+            events.push(e)
+        })
+        .expect("not strict");
+        assert_eq!(events.len(), 1);
+        #[cfg(unix)]
+        {
+            assert_eq!(report.failed_files, 1);
+            assert!(report.problems[0].source.ends_with("b.json"));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn progress_counter_sees_the_bytes() {
+        let counter = Arc::new(AtomicU64::new(0));
+        let options = ReadOptions {
+            progress: Some(counter.clone()),
+            ..ReadOptions::default()
+        };
+        let input = b"{\"a\":1}\n{\"a\":2}\n";
+        let _ = read_bytes(input, &options);
+        assert_eq!(counter.load(Ordering::Relaxed), input.len() as u64);
+    }
+
+    #[test]
+    fn utf8_bom_is_not_part_of_the_first_record() {
+        let (events, _, _) = read_bytes(b"\xEF\xBB\xBF{\"a\":1}\n", &ReadOptions::default());
+        assert_eq!(raws(&events), vec!["{\"a\":1}"]);
+    }
 }

@@ -1,0 +1,232 @@
+//! `minispl detect [--rule NAME|FILE.yml]... [FILE...]`: run detections over events and
+//! print their result rows (and, with `--risk`, their risk events).
+
+use super::{resolve_detection, with_leading_field};
+use crate::args::{DetectArgs, OutputFormat};
+use crate::failure::{CliResult, Failure, BAD_SEARCH, FAILED};
+use crate::{input, output, setup};
+use chrono_tz::Tz;
+use minispl_eval::{Event, Row, Value};
+use minispl_rules::{Detection, DetectionOutput, Engine, RiskEvent};
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+pub fn run(args: &DetectArgs) -> CliResult {
+    let detections: Vec<Detection> = if args.rules.is_empty() {
+        Engine::builtin_detections()
+    } else {
+        args.rules
+            .iter()
+            .map(|r| resolve_detection(r))
+            .collect::<Result<_, _>>()?
+    };
+    let env = setup::env(&args.engine)?;
+    let plan = setup::input_plan(&args.files, &args.input, &env)?;
+    let engine = setup::engine(&args.engine, &env)?;
+    // Every search is checked before any input is read (exit 2, with the caret).
+    for d in &detections {
+        let macros = super::parse::detection_macros(engine.macros(), d);
+        super::parse::parse_text(&d.search, &macros).map_err(|mut f| {
+            f.message = format!("detection `{}`:\n{}", d.name, f.message);
+            f
+        })?;
+        engine.compile_detection(d).map_err(|e| {
+            let mut f = Failure::from_rules(&e, BAD_SEARCH);
+            f.message = format!("detection `{}`:\n{}", d.name, f.message);
+            f
+        })?;
+    }
+    // One detection streams its input; several share it, so it is read once into memory.
+    let (outputs, summary) = if let [only] = &detections[..] {
+        input::with_events(&plan, |events| {
+            engine.run_detection(only, events).map(|o| vec![o])
+        })
+    } else {
+        let (events, summary) = input::with_events(&plan, |events| events.collect::<Vec<Event>>());
+        let outputs = detections
+            .iter()
+            .map(|d| engine.run_detection(d, events.iter().cloned()))
+            .collect();
+        (outputs, summary)
+    };
+    if let Some(fatal) = &summary.fatal {
+        summary.print(None, plan.quiet);
+        return Err(Failure::failed(fatal.to_string()));
+    }
+    let outputs = match outputs {
+        Ok(o) => o,
+        Err(e) => {
+            summary.print(None, plan.quiet);
+            return Err(Failure::from_rules(&e, FAILED));
+        }
+    };
+    let results: usize = outputs.iter().map(|o| o.rows.len()).sum();
+    let format = args.output.output;
+    let risk = args.risk;
+    super::write_stdout(|out, terminal| {
+        let format = output::choose(format, terminal);
+        write_outputs(out, format, &detections, &outputs, risk, env.tz)
+    })?;
+    summary.print(Some(results), plan.quiet);
+    Ok(if summary.had_failures() {
+        ExitCode::from(FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Table: one section per detection. JSON and CSV: every row with the detection's name
+/// as a leading `search_name` field (as Splunk's notable events carry it), then the risk
+/// events (CSV: a second block after a blank line).
+fn write_outputs(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    detections: &[Detection],
+    outputs: &[DetectionOutput],
+    risk: bool,
+    tz: Tz,
+) -> io::Result<()> {
+    if format == OutputFormat::Table {
+        for (d, o) in detections.iter().zip(outputs) {
+            let n = o.rows.len();
+            writeln!(
+                out,
+                "== {} ({n} result{}) ==",
+                d.name,
+                if n == 1 { "" } else { "s" }
+            )?;
+            output::write_rows(out, format, &o.rows, tz)?;
+            if risk && !o.risk_events.is_empty() {
+                writeln!(out, "-- risk events --")?;
+                let rows: Vec<Row> = o.risk_events.iter().map(risk_row).collect();
+                output::write_rows(out, format, &rows, tz)?;
+            }
+            writeln!(out)?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Row> = detections
+        .iter()
+        .zip(outputs)
+        .flat_map(|(d, o)| {
+            o.rows
+                .iter()
+                .map(|r| with_leading_field("search_name", Value::str(d.name.clone()), r))
+        })
+        .collect();
+    output::write_rows(out, format, &rows, tz)?;
+    if risk {
+        let risk_rows: Vec<Row> = outputs
+            .iter()
+            .flat_map(|o| o.risk_events.iter().map(risk_row))
+            .collect();
+        if format == OutputFormat::Csv && !rows.is_empty() && !risk_rows.is_empty() {
+            writeln!(out)?;
+        }
+        output::write_rows(out, format, &risk_rows, tz)?;
+    }
+    Ok(())
+}
+
+/// A risk event as a row, with the field names of Splunk ES's risk index.
+/// `threat_objects` entries are read as `(field, type, value)`.
+pub fn risk_row(r: &RiskEvent) -> Row {
+    let mut row = Row::new();
+    row.set("search_name", Value::str(r.detection.clone()));
+    if let Some(id) = &r.detection_id {
+        row.set("detection_id", Value::str(id.clone()));
+    }
+    row.set("risk_object", Value::str(r.risk_object.clone()));
+    row.set("risk_object_type", Value::str(r.risk_object_type.clone()));
+    row.set("risk_object_field", Value::str(r.risk_object_field.clone()));
+    row.set("risk_score", Value::Num(f64::from(r.risk_score)));
+    row.set("risk_message", Value::str(r.message.clone()));
+    let pick = |f: fn(&(String, String, String)) -> &String| {
+        Value::multi(r.threat_objects.iter().map(|t| f(t).clone()).collect())
+    };
+    row.set("threat_object", pick(|t| &t.2));
+    row.set("threat_object_type", pick(|t| &t.1));
+    row.set("threat_object_field", pick(|t| &t.0));
+    row.set(
+        "annotations.mitre_attack",
+        Value::multi(r.mitre_attack_ids.clone()),
+    );
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detection(name: &str) -> Detection {
+        Detection {
+            name: name.to_string(),
+            ..Detection::default()
+        }
+    }
+
+    fn sample() -> (Vec<Detection>, Vec<DetectionOutput>) {
+        let row: Row = [("user".to_string(), Value::str("alice"))]
+            .into_iter()
+            .collect();
+        let risk = RiskEvent {
+            detection: "D1".into(),
+            message: "alice pushed".into(),
+            risk_object: "alice".into(),
+            risk_object_type: "user".into(),
+            risk_object_field: "user".into(),
+            risk_score: 25,
+            threat_objects: vec![("src".into(), "ip_address".into(), "10.0.0.1".into())],
+            mitre_attack_ids: vec!["T1204.003".into()],
+            ..RiskEvent::default()
+        };
+        (
+            vec![detection("D1"), detection("D2")],
+            vec![
+                DetectionOutput {
+                    rows: vec![row],
+                    risk_events: vec![risk],
+                },
+                DetectionOutput::default(),
+            ],
+        )
+    }
+
+    fn render(format: OutputFormat, risk: bool) -> String {
+        let (d, o) = sample();
+        let mut out = Vec::new();
+        write_outputs(&mut out, format, &d, &o, risk, Tz::UTC).expect("in-memory write");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn json_rows_carry_the_detection_name_then_risk_events() {
+        let text = render(OutputFormat::Json, true);
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines[0], r#"{"search_name":"D1","user":"alice"}"#);
+        assert_eq!(
+            lines[1],
+            r#"{"search_name":"D1","risk_object":"alice","risk_object_type":"user","risk_object_field":"user","risk_score":"25","risk_message":"alice pushed","threat_object":"10.0.0.1","threat_object_type":"ip_address","threat_object_field":"src","annotations.mitre_attack":"T1204.003"}"#
+        );
+        assert_eq!(lines.len(), 2);
+        assert_eq!(render(OutputFormat::Json, false).lines().count(), 1);
+    }
+
+    #[test]
+    fn table_has_a_section_per_detection() {
+        let text = render(OutputFormat::Table, false);
+        assert_eq!(
+            text,
+            "== D1 (1 result) ==\nuser\n-----\nalice\n\n== D2 (0 results) ==\n\n"
+        );
+    }
+
+    #[test]
+    fn csv_risk_block_follows_a_blank_line() {
+        let text = render(OutputFormat::Csv, true);
+        let blocks: Vec<_> = text.split("\n\n").collect();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0], "search_name,user\nD1,alice");
+        assert!(blocks[1].starts_with("search_name,risk_object,"));
+    }
+}

@@ -1,0 +1,41 @@
+//! `minispl search '<SPL>' [FILE...]`: an ad-hoc search over events.
+
+use crate::args::SearchArgs;
+use crate::failure::{CliResult, Failure, BAD_SEARCH, FAILED};
+use crate::{input, output, setup};
+use std::process::ExitCode;
+
+pub fn run(args: &SearchArgs) -> CliResult {
+    let env = setup::env(&args.engine)?;
+    let plan = setup::input_plan(&args.files, &args.input, &env)?;
+    let engine = setup::engine(&args.engine, &env)?;
+    // A bad search is reported before any input is read (exit 2, with the caret). The
+    // parse here renders syntax errors the same way `minispl parse` does; compiling
+    // then catches what only the evaluator knows (unknown functions, bad regexes).
+    super::parse::parse_text(&args.spl, engine.macros())?;
+    let search = engine
+        .compile(&args.spl)
+        .map_err(|e| Failure::from_rules(&e, BAD_SEARCH))?;
+    let (result, summary) = input::with_events(&plan, |events| search.run(events));
+    if let Some(fatal) = &summary.fatal {
+        summary.print(None, plan.quiet);
+        return Err(Failure::failed(fatal.to_string()));
+    }
+    let rows = match result {
+        Ok(rows) => rows,
+        Err(e) => {
+            summary.print(None, plan.quiet);
+            return Err(Failure::from_rules(&e, FAILED));
+        }
+    };
+    let format = args.output.output;
+    super::write_stdout(|out, terminal| {
+        output::write_rows(out, output::choose(format, terminal), &rows, env.tz)
+    })?;
+    summary.print(Some(rows.len()), plan.quiet);
+    Ok(if summary.had_failures() {
+        ExitCode::from(FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

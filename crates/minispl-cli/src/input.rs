@@ -1,0 +1,381 @@
+//! Feeding input files to a search: the reader runs on its own thread and streams events
+//! through a bounded channel into the search, so a large trail is never held in memory;
+//! a progress line on stderr (when it is a terminal); the summary at the end.
+//!
+//! Faults (issue 7): a malformed record is skipped, counted and located; a file that cannot
+//! be read is named and the others are still read (exit status 1 at the end); `--strict`
+//! makes the first of either fatal.
+
+use crate::timeargs::TimeRange;
+use indicatif::{ProgressBar, ProgressStyle};
+use minispl_eval::reader::{self, ReadError, ReadOptions, ReadReport};
+use minispl_eval::Event;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How many record problems the summary lists before "and N more".
+const LISTED_PROBLEMS: usize = 5;
+
+/// What to read and how.
+#[derive(Debug, Clone, Default)]
+pub struct InputPlan {
+    /// Files or directories; empty or `-` is stdin.
+    pub files: Vec<PathBuf>,
+    pub options: ReadOptions,
+    pub range: TimeRange,
+    pub quiet: bool,
+}
+
+/// What reading produced besides the events.
+#[derive(Debug, Default)]
+pub struct InputSummary {
+    pub report: ReadReport,
+    /// Events read but outside `--earliest`/`--latest` (not given to the search).
+    pub out_of_range: u64,
+    /// Inputs that could not be opened (not strict).
+    pub unreadable: Vec<ReadError>,
+    /// The error that stopped reading (strict, or a reader crash).
+    pub fatal: Option<ReadError>,
+    pub elapsed: Duration,
+}
+
+impl InputSummary {
+    /// Some input was lost: exit status 1 at the end even though results are printed.
+    pub fn had_failures(&self) -> bool {
+        !self.unreadable.is_empty() || self.report.failed_files > 0 || self.fatal.is_some()
+    }
+
+    /// The lines printed on stderr at the end. File-level faults are always listed; the
+    /// counts and record problems only without `--quiet`.
+    pub fn lines(&self, results: Option<usize>, quiet: bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        for err in &self.unreadable {
+            lines.push(format!("minispl: error: {err}"));
+        }
+        let (file_level, records): (Vec<_>, Vec<_>) = self
+            .report
+            .problems
+            .iter()
+            .partition(|p| p.location.is_empty());
+        // Not all are errors (an empty file is only worth a mention); the exit status
+        // says which were (`had_failures`).
+        for p in file_level {
+            lines.push(format!("minispl: {p}"));
+        }
+        if quiet {
+            return lines;
+        }
+        let r = &self.report;
+        let mut summary = format!(
+            "minispl: {} read from {} ({}) in {:.2}s",
+            plural(r.events, "event"),
+            plural(r.files, "input"),
+            human_bytes(r.bytes),
+            self.elapsed.as_secs_f64()
+        );
+        if r.skipped > 0 {
+            summary.push_str(&format!(
+                "; {} skipped as malformed",
+                plural(r.skipped, "record")
+            ));
+        }
+        if self.out_of_range > 0 {
+            summary.push_str(&format!("; {} outside the time range", self.out_of_range));
+        }
+        if let Some(n) = results {
+            summary.push_str(&format!("; {}", plural(n as u64, "result")));
+        }
+        lines.push(summary);
+        for p in records.iter().take(LISTED_PROBLEMS) {
+            lines.push(format!("minispl:   skipped {p}"));
+        }
+        // Problems beyond what the report keeps are still counted in `skipped`.
+        let listed = records.len().min(LISTED_PROBLEMS) as u64;
+        if r.skipped > listed {
+            lines.push(format!("minispl:   ... and {} more", r.skipped - listed));
+        }
+        lines
+    }
+
+    pub fn print(&self, results: Option<usize>, quiet: bool) {
+        for line in self.lines(results, quiet) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    format!("{value:.1} {unit}")
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Read every input on a reader thread and hand the events, in order, to `consume` on
+/// this thread. Returns what `consume` returned and the read summary.
+pub fn with_events<T>(
+    plan: &InputPlan,
+    consume: impl FnOnce(&mut dyn Iterator<Item = Event>) -> T,
+) -> (T, InputSummary) {
+    let started = Instant::now();
+    let reads_stdin = plan.files.is_empty() || plan.files.iter().any(|f| is_stdin(f));
+    if reads_stdin && !plan.quiet && std::io::stdin().is_terminal() {
+        // Otherwise a user who forgot the file names sees a command that just hangs.
+        eprintln!("minispl: reading events from stdin (end with Ctrl-D)");
+    }
+    let progress = progress_bar(plan.quiet);
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut options = plan.options.clone();
+    if progress.is_some() {
+        options.progress = Some(counter.clone());
+    }
+    let (tx, rx) = sync_channel::<Event>(1024);
+    let (value, mut summary) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut summary = InputSummary::default();
+            let mut closed = false;
+            let mut seen: u64 = 0;
+            let mut sink = |event: Event| {
+                seen += 1;
+                if let Some(pb) = &progress {
+                    if seen % 1024 == 0 {
+                        pb.set_position(counter.load(Ordering::Relaxed));
+                        pb.set_message(format!("{seen} events"));
+                    }
+                }
+                if !plan.range.contains(&event) {
+                    summary.out_of_range += 1;
+                    return;
+                }
+                // The search stopped early (an error): keep reading only to count.
+                if !closed && tx.send(event).is_err() {
+                    closed = true;
+                }
+            };
+            let mut report = ReadReport::default();
+            let stdin_only = [PathBuf::from("-")];
+            let files = if plan.files.is_empty() {
+                &stdin_only[..]
+            } else {
+                &plan.files[..]
+            };
+            let mut fatal = None;
+            let mut unreadable = Vec::new();
+            for path in files {
+                let result = if is_stdin(path) {
+                    let stdin = std::io::stdin();
+                    let mut lock = stdin.lock();
+                    reader::read_stream("-", &mut lock, &options, &mut report, &mut sink)
+                } else {
+                    reader::read_path(path, &options, &mut report, &mut sink)
+                };
+                match result {
+                    Ok(()) => {}
+                    Err(e) if options.strict => {
+                        fatal = Some(e);
+                        break;
+                    }
+                    Err(e) => unreadable.push(e),
+                }
+            }
+            drop(tx);
+            summary.report = report;
+            summary.fatal = fatal;
+            summary.unreadable = unreadable;
+            summary
+        });
+        let value = consume(&mut rx.iter());
+        // Unblock the reader if the search returned before the end of the input.
+        drop(rx);
+        let summary = reader.join().unwrap_or_else(|_| InputSummary {
+            fatal: Some(ReadError {
+                path: None,
+                message: "the input reader stopped unexpectedly".to_string(),
+            }),
+            ..InputSummary::default()
+        });
+        (value, summary)
+    });
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    summary.elapsed = started.elapsed();
+    (value, summary)
+}
+
+/// A spinner with bytes, events and rate, only when stderr is a terminal (issue 5).
+fn progress_bar(quiet: bool) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {bytes} read, {msg} ({binary_bytes_per_sec}) [{elapsed}]",
+    ) {
+        pb.set_style(style);
+    }
+    pb.set_message("0 events");
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minispl_eval::reader::Problem;
+
+    fn temp_file(name: &str, contents: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("minispl-cli-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+
+    fn raws(events: &mut dyn Iterator<Item = Event>) -> Vec<String> {
+        events
+            .map(|e| match e {
+                Event::Raw { raw, .. } => raw,
+                Event::Fields { .. } => String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn events_stream_in_file_order_and_unreadable_files_are_collected() {
+        let a = temp_file("a.json", "{\"n\":1}\n{\"n\":2}\n");
+        let b = temp_file("b.json", "{\"n\":3}\nbad\n");
+        let plan = InputPlan {
+            files: vec![a, PathBuf::from("/nonexistent/x.json"), b],
+            quiet: true,
+            ..InputPlan::default()
+        };
+        let (events, summary) = with_events(&plan, raws);
+        assert_eq!(events, vec!["{\"n\":1}", "{\"n\":2}", "{\"n\":3}"]);
+        assert_eq!(summary.report.skipped, 1);
+        assert_eq!(summary.unreadable.len(), 1);
+        assert!(summary.had_failures());
+    }
+
+    #[test]
+    fn strict_stops_at_the_first_fault() {
+        let b = temp_file("strict.json", "{\"n\":3}\nbad\n{\"n\":4}\n");
+        let mut plan = InputPlan {
+            files: vec![b],
+            quiet: true,
+            ..InputPlan::default()
+        };
+        plan.options.strict = true;
+        let (events, summary) = with_events(&plan, raws);
+        assert_eq!(events, vec!["{\"n\":3}"]);
+        assert!(summary.fatal.is_some());
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_does_not_block_the_reader() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push_str(&format!("{{\"n\":{i}}}\n"));
+        }
+        let path = temp_file("many.json", &text);
+        let plan = InputPlan {
+            files: vec![path],
+            quiet: true,
+            ..InputPlan::default()
+        };
+        let (first, summary) = with_events(&plan, |it| it.next().is_some());
+        assert!(first);
+        assert_eq!(summary.report.events, 5000);
+    }
+
+    #[test]
+    fn events_outside_the_time_range_are_counted_not_searched() {
+        let path = temp_file(
+            "timed.json",
+            "{\"eventTime\":\"2021-08-18T23:00:00Z\"}\n{\"eventTime\":\"2021-08-19T01:00:00Z\"}\n",
+        );
+        let plan = InputPlan {
+            files: vec![path],
+            quiet: true,
+            range: TimeRange {
+                earliest: Some(1629331200.0), // 2021-08-19T00:00:00Z
+                latest: None,
+            },
+            ..InputPlan::default()
+        };
+        let (events, summary) = with_events(&plan, |it| it.count());
+        assert_eq!(events, 1);
+        assert_eq!(summary.out_of_range, 1);
+    }
+
+    #[test]
+    fn summary_lists_counts_and_the_first_problems() {
+        let mut summary = InputSummary::default();
+        summary.report.files = 2;
+        summary.report.events = 10;
+        summary.report.records = 17;
+        summary.report.skipped = 7;
+        summary.report.bytes = 2048;
+        for i in 0..7 {
+            summary.report.problems.push(Problem {
+                source: "a.json".into(),
+                location: format!("line {i}"),
+                message: "invalid JSON".into(),
+            });
+        }
+        summary.report.problems.push(Problem {
+            source: "b.json.gz".into(),
+            location: String::new(),
+            message: "read error: corrupt deflate stream".into(),
+        });
+        let lines = summary.lines(Some(3), false);
+        assert_eq!(
+            lines[0],
+            "minispl: b.json.gz: read error: corrupt deflate stream"
+        );
+        assert!(
+            lines[1].starts_with("minispl: 10 events read from 2 inputs (2.0 KiB)"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[1].ends_with("; 7 records skipped as malformed; 3 results"),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(lines[2], "minispl:   skipped a.json:line 0: invalid JSON");
+        assert_eq!(lines.len(), 2 + LISTED_PROBLEMS + 1);
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("minispl:   ... and 2 more")
+        );
+        // --quiet keeps only the file-level errors.
+        assert_eq!(summary.lines(Some(3), true).len(), 1);
+    }
+}
