@@ -6,7 +6,7 @@
 //! in document order, `null` leaves are absent (CLOUDTRAIL.md §3 leaves `null` undocumented;
 //! we treat it as absent, R4.9). Extraction happens at search time, so extracting only the
 //! fields the plan needs is allowed as long as results are identical: subtrees whose path
-//! cannot lead to a needed name are skipped without building their names (issue 3: "a
+//! cannot lead to a needed name are skipped by the JSON parser without building them (issue 3: "a
 //! pipeline that references five fields must not pay for materialising five hundred").
 
 use crate::plan::FieldSet;
@@ -19,18 +19,159 @@ use serde_json::Value as Json;
 /// the same name. Text that is not a JSON object extracts nothing (as Splunk, R4.10).
 /// Returns the number of fields set.
 pub fn extract_json(raw: &str, wanted: &FieldSet, row: &mut Row) -> usize {
-    if wanted.is_empty() {
+    if wanted.is_empty() || !raw.trim_start().starts_with('{') {
+        // Only a JSON object is an event with fields (R4.10: anything else extracts
+        // nothing, no error).
         return 0;
     }
-    let Ok(json) = serde_json::from_str::<Json>(raw) else {
+    let Some(fields) = flatten_text(raw, wanted) else {
         return 0;
     };
-    let fields = flatten_selected(&json, wanted);
     let n = fields.len();
     for (name, values) in fields {
         row.set(name, Value::multi(values));
     }
     n
+}
+
+/// The selected leaves of the JSON text `raw`, or `None` if it is not valid JSON. Reads the
+/// text once without building a document tree: subtrees that cannot lead to a selected
+/// name are skipped by the parser (`IgnoredAny`), so their keys and strings are never
+/// allocated.
+pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+    let mut out: IndexMap<String, Vec<String>> = IndexMap::new();
+    let mut path = String::new();
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let seed = Walk {
+        path: &mut path,
+        wanted,
+        out: &mut out,
+    };
+    serde::de::DeserializeSeed::deserialize(seed, &mut de).ok()?;
+    // Trailing text after the document makes it invalid, as for a full parse.
+    de.end().ok()?;
+    Some(out.into_iter().collect())
+}
+
+/// One step of the streaming walk: the value at `path`.
+struct Walk<'a> {
+    path: &'a mut String,
+    wanted: &'a FieldSet,
+    out: &'a mut IndexMap<String, Vec<String>>,
+}
+
+impl Walk<'_> {
+    fn leaf(self, text: String) {
+        leaf(self.path, text, self.wanted, self.out);
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.leaf(if v { "true" } else { "false" }.to_string());
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.leaf(v.to_string());
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.leaf(v.to_string());
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        // The same text serde_json gives a parsed number (CLOUDTRAIL.md §3: JSON text).
+        let text = serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string());
+        self.leaf(text);
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        // Only allocate the value when the field is selected.
+        if !self.path.is_empty() && self.wanted.contains(self.path) {
+            self.leaf(v.to_string());
+        }
+        Ok(())
+    }
+    /// `null`: an absent field (R4.9).
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let len = self.path.len();
+        self.path.push_str("{}");
+        if self.wanted.may_extend(self.path) {
+            loop {
+                let step = Walk {
+                    path: &mut *self.path,
+                    wanted: self.wanted,
+                    out: &mut *self.out,
+                };
+                if seq.next_element_seed(step)?.is_none() {
+                    break;
+                }
+            }
+        } else {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        }
+        self.path.truncate(len);
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let len = self.path.len();
+        loop {
+            if len > 0 {
+                self.path.push('.');
+            }
+            if map.next_key_seed(Key(&mut *self.path))?.is_none() {
+                self.path.truncate(len);
+                break;
+            }
+            if self.wanted.may_extend(self.path) {
+                map.next_value_seed(Walk {
+                    path: &mut *self.path,
+                    wanted: self.wanted,
+                    out: &mut *self.out,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+            self.path.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+/// Appends an object key to the path without allocating it separately.
+struct Key<'a>(&'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.push_str(v);
+        Ok(())
+    }
 }
 
 /// Like [`crate::json::flatten`] but keeping only the names `wanted` selects, and never
@@ -201,6 +342,44 @@ mod tests {
             flatten_selected(&json, &FieldSet::all()),
             crate::json::flatten(&json)
         );
+    }
+
+    #[test]
+    fn streaming_walk_equals_tree_walk() {
+        let docs = [
+            EVENT,
+            r#"{"a":{"b":[{"c":1.5},{"c":-2},{"d":"x\"y"}]},"e":[],"f":[{}],"g":1e3,"h":18446744073709551615}"#,
+            r#"{"k\u00e9y":"v","arr":[[["deep"]]],"mixed":[1,"two",{"three":3},[4]]}"#,
+        ];
+        let sets = [
+            FieldSet::all(),
+            FieldSet::none(),
+            FieldSet::from_names(["a.b{}.c", "a.b{}.d", "g", "arr{}{}{}"]),
+            FieldSet::from_names(["*three", "k\u{e9}y", "userIdentity.*"]),
+            FieldSet::from_names(["mixed{}", "tags{}", "n", "h"]),
+        ];
+        for doc in docs {
+            let json: Json = serde_json::from_str(doc).expect("test JSON");
+            for wanted in &sets {
+                assert_eq!(
+                    flatten_text(doc, wanted),
+                    Some(flatten_selected(&json, wanted)),
+                    "{doc} / {wanted}"
+                );
+            }
+        }
+        assert_eq!(flatten_text("{\"a\":1} x", &FieldSet::all()), None);
+        assert_eq!(flatten_text("{\"a\":[1,", &FieldSet::all()), None);
+    }
+
+    #[test]
+    fn invalid_json_sets_nothing_even_after_a_good_prefix() {
+        let mut row = Row::new();
+        assert_eq!(
+            extract_json(r#"{"a":"1","b":"#, &FieldSet::all(), &mut row),
+            0
+        );
+        assert!(row.is_empty());
     }
 
     #[test]
