@@ -469,17 +469,51 @@ fn coverage(dir: &Path) -> Result<Completion, Failed> {
             spec.display()
         )));
     };
-    let missing: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("### "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|id| id.starts_with("EC-"))
-        .filter(|id| !dir.join(format!("{id}.case")).exists())
-        .collect();
-    if missing.is_empty() {
+    let mut problems = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(id) = line
+            .strip_prefix("### ")
+            .and_then(|l| l.split_whitespace().next())
+        {
+            current = id.starts_with("EC-").then(|| id.to_string());
+            let Some(id) = &current else { continue };
+            if !dir.join(format!("{id}.case")).exists() {
+                problems.push(format!("{id}: no case file"));
+                current = None;
+            }
+        } else if let (Some(id), Some(spl)) = (&current, line.strip_prefix("- SPL:")) {
+            // The case's SPL is the spec's, verbatim.
+            let spec_spl = inline_code(spl);
+            match parse_case(&dir.join(format!("{id}.case"))) {
+                Ok(case) if case.spl == spec_spl => {}
+                Ok(case) => problems.push(format!(
+                    "{id}: SPL `{}` differs from the spec's `{spec_spl}`",
+                    case.spl
+                )),
+                Err(e) => problems.push(format!("{id}: {e}")),
+            }
+        }
+    }
+    if problems.is_empty() {
         Ok(Completion::Completed)
     } else {
-        Err(format!("no case file for: {}", missing.join(", ")).into())
+        Err(problems.join("\n").into())
+    }
+}
+
+/// The text of a Markdown code span: `` `x` `` or ``` `` x `` ``` (for SPL with backticks).
+fn inline_code(text: &str) -> String {
+    let t = text.trim();
+    if let Some(inner) = t
+        .strip_prefix("`` ")
+        .and_then(|r| r.rfind(" ``").map(|i| &r[..i]))
+    {
+        return inner.to_string();
+    }
+    match (t.find('`'), t.rfind('`')) {
+        (Some(a), Some(b)) if b > a => t[a + 1..b].to_string(),
+        _ => t.to_string(),
     }
 }
 

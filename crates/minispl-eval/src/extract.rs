@@ -6,8 +6,9 @@
 //! in document order, `null` leaves are absent (CLOUDTRAIL.md §3 leaves `null` undocumented;
 //! we treat it as absent, R4.9). Extraction happens at search time, so extracting only the
 //! fields the plan needs is allowed as long as results are identical: subtrees whose path
-//! cannot lead to a needed name are skipped by the JSON parser without building them (issue 3: "a
-//! pipeline that references five fields must not pay for materialising five hundred").
+//! cannot lead to a needed name are skipped by the JSON parser without building them
+//! (issue 3: "a pipeline that references five fields must not pay for materialising five
+//! hundred").
 
 use crate::plan::FieldSet;
 use crate::row::Row;
