@@ -687,7 +687,7 @@ fn dataset_chain<'a>(
 }
 
 /// Reads and writes of a `lookup` (command or profile `LOOKUP-`).
-fn lookup_fields(c: &ast::Lookup, ctx: &Context) -> (FieldSet, FieldSet) {
+pub(crate) fn lookup_fields(c: &ast::Lookup, ctx: &Context) -> (FieldSet, FieldSet) {
     let mut reads = FieldSet::none();
     let mut writes = FieldSet::none();
     for m in &c.inputs {

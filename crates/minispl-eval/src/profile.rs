@@ -87,7 +87,7 @@ pub struct CompiledProfile {
     /// The `lookup` command's operator does exactly what `LOOKUP-x` does (CLOUDTRAIL.md
     /// §4 step 4), one row in, one row out. Behind a mutex because `Operator::push` takes
     /// `&mut self` while a program may run on several threads.
-    lookups: Vec<Mutex<Box<dyn Operator>>>,
+    lookups: Vec<(FieldSet, Mutex<Box<dyn Operator>>)>,
     eventtypes: Vec<(String, CompiledSearch, Vec<String>)>,
 }
 
@@ -137,7 +137,9 @@ impl Profile {
         for l in &self.lookups {
             let op = commands::lookup::compile(l, ctx)
                 .map_err(|e| here(&format!("LOOKUP {}", l.table), e))?;
-            lookups.push(Mutex::new(op));
+            // What the lookup writes, to skip it when nothing downstream needs that.
+            let (_, writes) = crate::plan::lookup_fields(l, ctx);
+            lookups.push((writes, Mutex::new(op)));
         }
         let mut eventtypes = Vec::with_capacity(self.eventtypes.len());
         for et in &self.eventtypes {
@@ -178,13 +180,26 @@ impl CompiledProfile {
                 }
             }
         }
-        self.apply_fields(row, env)
+        self.apply_fields(row, wanted, env)
     }
 
-    /// Steps 2–5 of CLOUDTRAIL.md §4 (everything after extraction).
-    pub fn apply_fields(&self, row: &mut Row, env: &Env) -> Result<(), EvalError> {
+    /// Steps 2–5 of CLOUDTRAIL.md §4 (everything after extraction). A rule whose output
+    /// `wanted` does not select is skipped: `wanted` is the plan's extraction set, which
+    /// already holds the inputs of every needed rule (`plan::extraction_fields`), so
+    /// skipping cannot change a needed field.
+    pub fn apply_fields(
+        &self,
+        row: &mut Row,
+        wanted: &FieldSet,
+        env: &Env,
+    ) -> Result<(), EvalError> {
         // 2. aliases, in order: copy, overwriting; an absent source removes the target.
-        for alias in &self.profile.aliases {
+        for alias in self
+            .profile
+            .aliases
+            .iter()
+            .filter(|a| wanted.contains(&a.to))
+        {
             let v = row.get(&alias.from).clone();
             row.set(alias.to.clone(), v);
         }
@@ -192,7 +207,7 @@ impl CompiledProfile {
         // result leaves the field absent (even if it was extracted).
         if !self.calculated.is_empty() {
             let mut results = Vec::with_capacity(self.calculated.len());
-            for (name, expr) in &self.calculated {
+            for (name, expr) in self.calculated.iter().filter(|(n, _)| wanted.contains(n)) {
                 let v = expr.eval(row, env).map_err(|e| {
                     EvalError::new(format!(
                         "sourcetype `{}`: EVAL-{name}: {}",
@@ -206,7 +221,11 @@ impl CompiledProfile {
             }
         }
         // 4. lookups, in order.
-        for lookup in &self.lookups {
+        for (_, lookup) in self
+            .lookups
+            .iter()
+            .filter(|(writes, _)| wanted.overlaps(writes))
+        {
             let mut op = lookup
                 .lock()
                 .map_err(|_| EvalError::new("a profile lookup failed on another thread"))?;
@@ -218,7 +237,9 @@ impl CompiledProfile {
             }
         }
         // 5. event types and their tags.
-        if !self.eventtypes.is_empty() {
+        if !self.eventtypes.is_empty()
+            && wanted.overlaps(&FieldSet::from_names(["eventtype", "tag", "tag::*"]))
+        {
             let mut names = Vec::new();
             let mut tags: Vec<String> = Vec::new();
             for (name, search, et_tags) in &self.eventtypes {
@@ -608,9 +629,145 @@ mod tests {
         let mut row = Row::new();
         row.set("eventName", Value::str("PutImage"));
         row.set("gone", Value::str("x"));
-        p.apply_fields(&mut row, &env()).expect("applies");
+        p.apply_fields(&mut row, &FieldSet::all(), &env())
+            .expect("applies");
         assert_eq!(row.get("sig2"), &Value::str("PutImage"));
         assert_eq!(row.get("errorCode"), &Value::Null);
         assert!(!row.contains("gone"));
+    }
+
+    #[test]
+    fn rules_whose_output_is_not_needed_are_skipped() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            aliases: vec![
+                FieldAlias {
+                    from: "eventName".into(),
+                    to: "signature".into(),
+                },
+                FieldAlias {
+                    from: "awsRegion".into(),
+                    to: "region".into(),
+                },
+            ],
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set("eventName", Value::str("PutImage"));
+        row.set("awsRegion", Value::str("us-east-1"));
+        p.apply_fields(
+            &mut row,
+            &FieldSet::from_names(["signature", "eventName"]),
+            &env(),
+        )
+        .expect("applies");
+        assert_eq!(row.get("signature"), &Value::str("PutImage"));
+        assert!(!row.contains("region"));
+    }
+
+    fn cmp(field: &str, value: &str) -> SearchExpr {
+        SearchExpr::Compare {
+            field: field.into(),
+            op: minispl_parser::ast::CompareOp::Eq,
+            value: minispl_parser::ast::SearchValue {
+                text: value.into(),
+                quoted: false,
+                modifier: minispl_parser::ast::TermModifier::None,
+                span: Default::default(),
+            },
+            span: Default::default(),
+        }
+    }
+
+    #[test]
+    fn event_types_add_eventtype_and_tags() {
+        // Needs `CompiledSearch` (search language, implemented in parallel).
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            eventtypes: vec![
+                EventType {
+                    name: "ecr_push".into(),
+                    search: cmp("eventName", "PutImage"),
+                    tags: vec!["cloud".into(), "compute".into()],
+                },
+                EventType {
+                    name: "ecr_any".into(),
+                    search: cmp("eventSource", "ecr.amazonaws.com"),
+                    tags: vec!["compute".into(), "container".into()],
+                },
+                EventType {
+                    name: "login".into(),
+                    search: cmp("eventName", "ConsoleLogin"),
+                    tags: vec!["authentication".into()],
+                },
+            ],
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set("eventName", Value::str("PutImage"));
+        row.set("eventSource", Value::str("ecr.amazonaws.com"));
+        p.apply_fields(&mut row, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(
+            row.get("eventtype"),
+            &Value::Multi(vec!["ecr_push".into(), "ecr_any".into()])
+        );
+        assert_eq!(
+            row.get("tag"),
+            &Value::Multi(vec!["cloud".into(), "compute".into(), "container".into()])
+        );
+    }
+
+    #[test]
+    fn lookups_run_after_calculated_fields() {
+        // Needs the `lookup` command (implemented in parallel).
+        use crate::lookup::{LookupTable, Lookups};
+        use minispl_parser::ast::{FieldMapping, LookupOutput};
+        let mapping = |f: &str| FieldMapping {
+            lookup_field: f.into(),
+            event_field: None,
+            span: Default::default(),
+        };
+        let mut lookups = Lookups::default();
+        lookups.tables.insert(
+            "vendors.csv".into(),
+            Arc::new(LookupTable {
+                columns: vec!["sourcetype".into(), "vendor".into(), "product".into()],
+                rows: vec![vec![
+                    "aws:cloudtrail".into(),
+                    "Amazon Web Services".into(),
+                    "CloudTrail".into(),
+                ]],
+                case_sensitive: true,
+            }),
+        );
+        let ctx = Arc::new(Context {
+            lookups,
+            ..Context::default()
+        });
+        let p = Arc::new(Profile {
+            sourcetype: "aws:cloudtrail".into(),
+            lookups: vec![Lookup {
+                options: vec![],
+                table: "vendors.csv".into(),
+                inputs: vec![mapping("sourcetype")],
+                output: Some(LookupOutput {
+                    new_only: true,
+                    fields: vec![mapping("vendor"), mapping("product")],
+                }),
+                span: Default::default(),
+            }],
+            ..Profile::default()
+        })
+        .compile(&ctx)
+        .expect("compiles");
+        let mut row = Row::new();
+        row.set("sourcetype", Value::str("aws:cloudtrail"));
+        row.set("product", Value::str("kept"));
+        p.apply_fields(&mut row, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.get("vendor"), &Value::str("Amazon Web Services"));
+        // OUTPUTNEW only fills absent fields (CLOUDTRAIL.md §4 step 4).
+        assert_eq!(row.get("product"), &Value::str("kept"));
     }
 }

@@ -235,5 +235,24 @@ pub fn render_error(error: &EvalError, source: &str) -> String {
     }
 }
 
+/// Render a runtime error of a parsed search: against the expanded text, and when the
+/// span came from inside a macro, a note quoting what the user wrote there.
+pub fn render_error_in(error: &EvalError, parsed: &minispl_parser::Parsed) -> String {
+    let expanded = &parsed.expanded;
+    let Some(span) = error.span else {
+        return render_error(error, &expanded.text);
+    };
+    let mut notes = Vec::new();
+    if expanded.text != expanded.original {
+        let origin = expanded.origin(span);
+        if let Some(written) = expanded.original.get(origin.start..origin.end) {
+            if expanded.text.get(span.start..span.end) != Some(written) {
+                notes.push(format!("expanded from `{written}`"));
+            }
+        }
+    }
+    minispl_parser::diagnostic::render(&expanded.text, span, &error.message, &notes)
+}
+
 #[cfg(test)]
 mod tests;
