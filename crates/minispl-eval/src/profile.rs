@@ -175,8 +175,13 @@ impl CompiledProfile {
             }
             // 1. automatic JSON extraction.
             if self.profile.kv_mode_json {
-                if let Some(raw) = row.raw().map(str::to_owned) {
-                    extract::extract_json(&raw, wanted, row);
+                // Extract first, then set: no copy of a possibly large `_raw`.
+                let fields = row
+                    .raw()
+                    .filter(|raw| raw.trim_start().starts_with('{'))
+                    .and_then(|raw| extract::flatten_text(raw, wanted));
+                for (name, values) in fields.unwrap_or_default() {
+                    row.set(name, Value::multi(values));
                 }
             }
         }

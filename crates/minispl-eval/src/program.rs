@@ -3,7 +3,8 @@
 //! Execution model (SEMANTICS preamble): each command receives the ordered result list of
 //! the previous one. Rows are pushed one at a time through the operator chain, so
 //! streaming commands never buffer; transforming commands (stats, sort, ...) hold their
-//! own state and emit from `finish` at the end of input.
+//! own state and emit from `finish` at the end of input. Two ways to drive a run: pull
+//! ([`Program::stream`], [`Program::run`]) or push ([`Program::start`] → [`Run`]).
 
 use crate::commands::{self, Operator};
 use crate::datamodel::DataModel;
@@ -82,22 +83,26 @@ impl Program {
         I: IntoIterator<Item = Event>,
         I::IntoIter: 'a,
     {
-        let prepared = self.prepared.lock().ok().and_then(|mut p| p.take());
-        let operators = match prepared {
-            Some(ops) => Ok(ops),
-            None => build_operators(&self.pipeline, &self.ctx),
-        };
-        let spans = self.pipeline.commands.iter().map(|c| c.span()).collect();
-        match operators {
-            Ok(ops) => Stream::new(
-                &self.ingestor,
-                ops,
-                spans,
-                self.plan.reads_index,
-                events.into_iter(),
-            ),
+        match self.start() {
+            Ok(run) => Stream::new(run, events.into_iter()),
             Err(e) => Stream::failed(&self.ingestor, e),
         }
+    }
+
+    /// Start a push-driven run (see [`Run`]).
+    pub fn start(&self) -> Result<Run<'_>, EvalError> {
+        let prepared = self.prepared.lock().ok().and_then(|mut p| p.take());
+        let operators = match prepared {
+            Some(ops) => ops,
+            None => build_operators(&self.pipeline, &self.ctx)?,
+        };
+        let spans = self.pipeline.commands.iter().map(|c| c.span()).collect();
+        Ok(Run::new(
+            &self.ingestor,
+            operators,
+            spans,
+            self.plan.reads_index,
+        ))
     }
 }
 
@@ -112,54 +117,79 @@ fn build_operators(
         .collect()
 }
 
-/// The lazy result stream of [`Program::stream`].
-pub struct Stream<'a, I> {
+/// A push-driven run of a program, for callers that receive events through a callback
+/// (the file reader): feed events with [`Run::push`], then call [`Run::finish`]. Rows
+/// come out as soon as the last operator produces them; nothing is buffered here.
+pub struct Run<'a> {
     ingestor: &'a Ingestor,
-    /// `None` once exhausted, or from the start when the head generates its own rows.
-    events: Option<I>,
     operators: Vec<Box<dyn Operator>>,
     spans: Vec<Span>,
-    ready: VecDeque<Row>,
-    finished: bool,
-    pending_error: Option<EvalError>,
+    /// False when the head generates its own rows: pushed events are ignored.
+    reads_index: bool,
+    /// Set by `finish` or the first error: later calls do nothing.
+    done: bool,
 }
 
-impl<'a, I: Iterator<Item = Event>> Stream<'a, I> {
-    /// Run `operators` (one per command, `spans` theirs) over `events`; with
-    /// `reads_index` false the head generates its own rows and `events` is not touched.
+impl<'a> Run<'a> {
+    /// Run `operators` (one per command, `spans` theirs).
     pub(crate) fn new(
         ingestor: &'a Ingestor,
         operators: Vec<Box<dyn Operator>>,
         spans: Vec<Span>,
         reads_index: bool,
-        events: I,
     ) -> Self {
-        Stream {
+        Run {
             ingestor,
-            events: reads_index.then_some(events),
             operators,
             spans,
-            ready: VecDeque::new(),
-            finished: false,
-            pending_error: None,
+            reads_index,
+            done: false,
         }
     }
 
-    fn failed(ingestor: &'a Ingestor, error: EvalError) -> Self {
-        Stream {
-            ingestor,
-            events: None,
-            operators: Vec::new(),
-            spans: Vec::new(),
-            ready: VecDeque::new(),
-            finished: true,
-            pending_error: Some(error),
-        }
+    /// Does the pipeline read index events at all? When false (`| makeresults ...`),
+    /// there is no need to read any input.
+    pub fn reads_index(&self) -> bool {
+        self.reads_index
     }
 
-    /// Push `rows` into operator `start` and on through the rest of the chain; whatever
-    /// leaves the last operator is ready to yield.
-    fn feed(&mut self, start: usize, mut rows: Vec<Row>) -> Result<(), EvalError> {
+    /// One index event: ingest it and push it through the pipeline, appending the rows
+    /// that come out of the last command to `out`. After an error the run is over.
+    pub fn push(&mut self, event: Event, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        if self.done || !self.reads_index {
+            return Ok(());
+        }
+        let result = self
+            .ingestor
+            .ingest(event)
+            .and_then(|row| self.feed(0, vec![row], out));
+        self.done = result.is_err();
+        result
+    }
+
+    /// End of input: each operator in turn flushes, its output going through the rest.
+    pub fn finish(&mut self, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        if self.done {
+            return Ok(());
+        }
+        self.done = true;
+        for i in 0..self.operators.len() {
+            let mut flushed = Vec::new();
+            self.operators[i]
+                .finish(&mut flushed)
+                .map_err(|e| e.or_at(self.spans[i]))?;
+            self.feed(i + 1, flushed, out)?;
+        }
+        Ok(())
+    }
+
+    /// Push `rows` into operator `start` and on through the rest of the chain.
+    fn feed(
+        &mut self,
+        start: usize,
+        mut rows: Vec<Row>,
+        out: &mut Vec<Row>,
+    ) -> Result<(), EvalError> {
         for (op, span) in self.operators[start..].iter_mut().zip(&self.spans[start..]) {
             if rows.is_empty() {
                 return Ok(());
@@ -170,34 +200,59 @@ impl<'a, I: Iterator<Item = Event>> Stream<'a, I> {
             }
             rows = next;
         }
-        self.ready.extend(rows);
+        out.extend(rows);
         Ok(())
     }
+}
 
-    /// End of input: each operator in turn flushes, its output going through the rest.
-    fn finish_all(&mut self) -> Result<(), EvalError> {
-        for i in 0..self.operators.len() {
-            let mut out = Vec::new();
-            self.operators[i]
-                .finish(&mut out)
-                .map_err(|e| e.or_at(self.spans[i]))?;
-            self.feed(i + 1, out)?;
+/// The lazy result stream of [`Program::stream`]: pulls an event only when it has no row
+/// to give.
+pub struct Stream<'a, I> {
+    run: Run<'a>,
+    /// `None` once exhausted, or from the start when the head generates its own rows.
+    events: Option<I>,
+    ready: VecDeque<Row>,
+    buffer: Vec<Row>,
+    finished: bool,
+    pending_error: Option<EvalError>,
+}
+
+impl<'a, I: Iterator<Item = Event>> Stream<'a, I> {
+    /// Stream `run` over `events`; when the head generates its own rows `events` is not
+    /// touched.
+    pub(crate) fn new(run: Run<'a>, events: I) -> Self {
+        Stream {
+            events: run.reads_index.then_some(events),
+            run,
+            ready: VecDeque::new(),
+            buffer: Vec::new(),
+            finished: false,
+            pending_error: None,
         }
-        Ok(())
+    }
+
+    fn failed(ingestor: &'a Ingestor, error: EvalError) -> Self {
+        Stream {
+            run: Run::new(ingestor, Vec::new(), Vec::new(), false),
+            events: None,
+            ready: VecDeque::new(),
+            buffer: Vec::new(),
+            finished: true,
+            pending_error: Some(error),
+        }
     }
 
     fn step(&mut self) -> Result<(), EvalError> {
-        match self.events.as_mut().map(Iterator::next) {
-            Some(Some(event)) => {
-                let row = self.ingestor.ingest(event)?;
-                self.feed(0, vec![row])
-            }
+        let result = match self.events.as_mut().map(Iterator::next) {
+            Some(Some(event)) => self.run.push(event, &mut self.buffer),
             _ => {
                 self.events = None;
                 self.finished = true;
-                self.finish_all()
+                self.run.finish(&mut self.buffer)
             }
-        }
+        };
+        self.ready.extend(self.buffer.drain(..));
+        result
     }
 }
 
@@ -216,7 +271,7 @@ impl<I: Iterator<Item = Event>> Iterator for Stream<'_, I> {
                 return None;
             }
             if let Err(e) = self.step() {
-                // Stop at the first error: rows already produced are dropped, the
+                // Stop at the first error: rows of the failing step are dropped, the
                 // error is what the caller sees next.
                 self.finished = true;
                 self.ready.clear();

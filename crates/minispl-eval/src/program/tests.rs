@@ -131,7 +131,7 @@ fn streaming_pipeline_is_lazy() {
     let ing = ingestor(&ctx, &empty_pipeline());
     let pulled = AtomicUsize::new(0);
     let ops: Vec<Box<dyn Operator>> = vec![Box::new(Keep), Box::new(Tag(0))];
-    let mut stream = Stream::new(&ing, ops, spans(2), true, counted(1000, &pulled));
+    let mut stream = Stream::new(Run::new(&ing, ops, spans(2), true), counted(1000, &pulled));
     let first = stream.next().expect("a row").expect("no error");
     assert_eq!(first.get("i"), &Value::str("0"));
     // One event pulled for the first result: nothing is buffered ahead.
@@ -150,7 +150,7 @@ fn transforming_command_emits_at_end_and_feeds_the_rest() {
     let pulled = AtomicUsize::new(0);
     let ops: Vec<Box<dyn Operator>> =
         vec![Box::new(Keep), Box::new(Count::default()), Box::new(Tag(0))];
-    let rows: Vec<Row> = Stream::new(&ing, ops, spans(3), true, counted(10, &pulled))
+    let rows: Vec<Row> = Stream::new(Run::new(&ing, ops, spans(3), true), counted(10, &pulled))
         .collect::<Result<_, _>>()
         .expect("runs");
     assert_eq!(rows.len(), 1);
@@ -164,7 +164,7 @@ fn generating_head_ignores_index_events() {
     let ing = ingestor(&ctx, &empty_pipeline());
     let pulled = AtomicUsize::new(0);
     let ops: Vec<Box<dyn Operator>> = vec![Box::new(Generate), Box::new(Tag(0))];
-    let rows: Vec<Row> = Stream::new(&ing, ops, spans(2), false, counted(10, &pulled))
+    let rows: Vec<Row> = Stream::new(Run::new(&ing, ops, spans(2), false), counted(10, &pulled))
         .collect::<Result<_, _>>()
         .expect("runs");
     assert_eq!(pulled.load(Ordering::SeqCst), 0);
@@ -179,12 +179,36 @@ fn runtime_error_carries_the_command_span_and_ends_the_stream() {
     let ing = ingestor(&ctx, &empty_pipeline());
     let pulled = AtomicUsize::new(0);
     let ops: Vec<Box<dyn Operator>> = vec![Box::new(Tag(0)), Box::new(FailSecond(0))];
-    let mut stream = Stream::new(&ing, ops, spans(2), true, counted(10, &pulled));
+    let mut stream = Stream::new(Run::new(&ing, ops, spans(2), true), counted(10, &pulled));
     assert!(matches!(stream.next(), Some(Ok(_))));
     let err = stream.next().expect("an item").expect_err("the error");
     assert_eq!(err.message, "boom");
     assert_eq!(err.span, Some(Span::new(10, 15)));
     assert!(stream.next().is_none());
+}
+
+#[test]
+fn push_driven_run() {
+    let ctx = ctx_with(vec![]);
+    let ing = ingestor(&ctx, &empty_pipeline());
+    let ops: Vec<Box<dyn Operator>> = vec![Box::new(Keep), Box::new(Count::default())];
+    let mut run = Run::new(&ing, ops, spans(2), true);
+    let mut out = Vec::new();
+    for i in 0..5 {
+        run.push(
+            field_event(&[("keep", if i < 3 { "yes" } else { "no" })]),
+            &mut out,
+        )
+        .expect("pushes");
+    }
+    // The transforming command holds its count until the end.
+    assert!(out.is_empty());
+    run.finish(&mut out).expect("finishes");
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].get("count"), &Value::Num(3.0));
+    // Finishing twice emits nothing more.
+    run.finish(&mut out).expect("finishes");
+    assert_eq!(out.len(), 1);
 }
 
 #[test]
