@@ -382,7 +382,8 @@ pub fn parse_timestamp(text: &str, format: &str, env: &Env) -> Option<RawTimesta
         parsed.offset().map(|secs| secs / 60)
     };
     let utc = match zone_minutes {
-        Some(m) => local - chrono::Duration::minutes(i64::from(m)),
+        // Checked: a date at the edge of the calendar must not panic (no panics on input).
+        Some(m) => local.checked_sub_signed(chrono::TimeDelta::try_minutes(i64::from(m))?)?,
         None => env.tz.from_local_datetime(&local).earliest()?.naive_utc(),
     };
     let epoch =
@@ -493,6 +494,41 @@ mod tests {
             .date_fields()
             .contains(&("date_zone", "local".to_string())));
         assert!(ts.date_fields().contains(&("date_hour", "11".to_string())));
+    }
+
+    #[test]
+    fn odd_text_never_panics() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            timestamp: Some(cloudtrail_rule()),
+            kv_mode_json: true,
+            ..Profile::default()
+        });
+        for raw in [
+            "",
+            "{",
+            r#"{"eventTime":""#,
+            r#"{"eventTime":"262143-12-31T23:59:59-23:59"}"#,
+            r#"{"eventTime":"-262143-01-01T00:00:00+23:59"}"#,
+            r#"{"eventTime":"2021-02-30T00:00:00Z"}"#,
+            r#"{"eventTime":"2021-08-18T23:17:30+"}"#,
+            "\"eventTime\":\"é2021",
+            r#"{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"#,
+        ] {
+            let mut row = Row::new();
+            row.set("_raw", Value::str(raw));
+            p.apply(&mut row, true, &FieldSet::all(), &env())
+                .expect("applies");
+        }
+        // Out-of-range dates give no timestamp rather than a panic.
+        let mut row = Row::new();
+        row.set(
+            "_raw",
+            Value::str(r#"{"eventTime":"2021-02-30T00:00:00Z"}"#),
+        );
+        p.apply(&mut row, true, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.time(), None);
     }
 
     #[test]
