@@ -21,3 +21,144 @@ pub enum Event {
     /// optional `_raw` and `_time`. A profile applies only if `meta.sourcetype` names one.
     Fields { row: Row, meta: EventMeta },
 }
+
+// ---------------------------------------------------------------------------------------
+// Ingestion: Event -> Row (issue 3 "The event and value model", CLOUDTRAIL.md §1–§4).
+// ---------------------------------------------------------------------------------------
+
+use crate::env::Env;
+use crate::error::EvalError;
+use crate::plan::Plan;
+use crate::profile::CompiledProfile;
+use crate::program::Context;
+use crate::value::{format_number, parse_number, Value};
+use std::sync::Arc;
+
+/// Turns input events into the rows the first command sees: default fields, the
+/// sourcetype profile's search-time layer, `_time` normalisation, synthesised `_raw`.
+#[derive(Debug)]
+pub struct Ingestor {
+    env: Env,
+    /// Compiled profiles with the fields the plan needs extracted for each.
+    profiles: Vec<(CompiledProfile, crate::plan::FieldSet)>,
+}
+
+impl Ingestor {
+    /// Compile the context's profiles (calculated fields, event types, lookups) once.
+    pub fn new(ctx: &Arc<Context>, plan: &Plan) -> Result<Ingestor, EvalError> {
+        let mut profiles = Vec::with_capacity(ctx.profiles.len());
+        for p in &ctx.profiles {
+            let wanted = plan.extraction_for(&p.sourcetype);
+            profiles.push((p.compile(ctx)?, wanted));
+        }
+        Ok(Ingestor {
+            env: ctx.env.clone(),
+            profiles,
+        })
+    }
+
+    fn profile(&self, meta: &EventMeta) -> Option<&(CompiledProfile, crate::plan::FieldSet)> {
+        let st = meta.sourcetype.as_deref()?;
+        self.profiles
+            .iter()
+            .find(|(p, _)| p.profile.sourcetype == st)
+    }
+
+    /// One event as a row.
+    pub fn ingest(&self, event: Event) -> Result<Row, EvalError> {
+        match event {
+            Event::Raw { raw, meta } => {
+                let mut row = Row::with_capacity(16);
+                row.set("_raw", Value::Str(raw));
+                set_default_fields(&mut row, &meta);
+                // Without a profile: no extraction, no timestamp (as Splunk without the
+                // add-on); only `_raw` and the default fields.
+                if let Some((profile, wanted)) = self.profile(&meta) {
+                    profile.apply(&mut row, true, wanted, &self.env)?;
+                }
+                Ok(row)
+            }
+            Event::Fields { row: fields, meta } => {
+                let mut row = fields;
+                let from_text = row.raw().is_some();
+                if !row.contains("_raw") {
+                    // SEMANTICS preamble: free-text terms and `spath` need a `_raw`.
+                    let raw = synthesize_raw(&row);
+                    row.set("_raw", Value::Str(raw));
+                }
+                normalise_time(&mut row, &self.env);
+                set_default_fields(&mut row, &meta);
+                if let Some((profile, wanted)) = self.profile(&meta) {
+                    profile.apply(&mut row, from_text, wanted, &self.env)?;
+                }
+                Ok(row)
+            }
+        }
+    }
+}
+
+fn set_default_fields(row: &mut Row, meta: &EventMeta) {
+    for (name, value) in [
+        ("sourcetype", &meta.sourcetype),
+        ("source", &meta.source),
+        ("host", &meta.host),
+        ("index", &meta.index),
+    ] {
+        if let Some(v) = value {
+            row.set(name, Value::Str(v.clone()));
+        }
+    }
+}
+
+/// `_time` given as a numeric string or an ISO-8601 string becomes epoch seconds (R10.3);
+/// anything else is left as given.
+fn normalise_time(row: &mut Row, env: &Env) {
+    let epoch = match row.get("_time") {
+        Value::Str(s) => parse_number(s).or_else(|| parse_iso8601(s, env)),
+        _ => return,
+    };
+    if let Some(t) = epoch {
+        row.set("_time", Value::Num(t));
+    }
+}
+
+/// `2021-08-18T23:17:30Z`, `2021-08-18T23:17:30.5+02:00`, or without a zone (read in the
+/// run's zone); a space may replace the `T`.
+pub fn parse_iso8601(text: &str, env: &Env) -> Option<f64> {
+    use chrono::{DateTime, NaiveDateTime, TimeZone};
+    let text = text.trim();
+    let to_epoch = |d: DateTime<chrono::Utc>| {
+        d.timestamp() as f64 + f64::from(d.timestamp_subsec_nanos()) / 1e9
+    };
+    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
+        return Some(to_epoch(d.with_timezone(&chrono::Utc)));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(text, fmt) {
+            let local = env.tz.from_local_datetime(&n).earliest()?;
+            return Some(to_epoch(local.with_timezone(&chrono::Utc)));
+        }
+    }
+    None
+}
+
+/// The compact JSON text of a field-map event, fields in order: what a field-map event
+/// without `_raw` gets as `_raw` (SEMANTICS preamble). Multivalues are arrays; numbers
+/// are JSON numbers.
+pub fn synthesize_raw(row: &Row) -> String {
+    let mut map = serde_json::Map::with_capacity(row.len());
+    for (name, value) in row.iter() {
+        let json = match value {
+            Value::Null => continue,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Num(n) => serde_json::from_str::<serde_json::Value>(&format_number(*n))
+                .unwrap_or_else(|_| serde_json::Value::String(format_number(*n))),
+            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Multi(v) => {
+                serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect())
+            }
+        };
+        map.insert(name.clone(), json);
+    }
+    serde_json::Value::Object(map).to_string()
+}

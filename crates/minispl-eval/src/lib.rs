@@ -14,8 +14,10 @@ pub use row::Row;
 pub use value::Value;
 pub mod commands;
 pub mod datamodel;
+pub mod extract;
 pub mod ingest;
 pub mod lookup;
+pub mod plan;
 pub mod profile;
 pub mod program;
 

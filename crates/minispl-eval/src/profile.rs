@@ -7,7 +7,20 @@
 //! aliases, 3. calculated fields evaluated as if in parallel, 4. lookups, 5. event types
 //! and tags.
 
+use crate::commands::{self, Operator};
+use crate::env::Env;
+use crate::error::EvalError;
+use crate::expr::CompiledExpr;
+use crate::extract;
+use crate::plan::FieldSet;
+use crate::program::Context;
+use crate::row::Row;
+use crate::search::CompiledSearch;
+use crate::value::Value;
+use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
 use minispl_parser::ast::{Expr, Lookup, SearchExpr};
+use regex::Regex;
+use std::sync::{Arc, Mutex};
 
 /// Everything a sourcetype adds at search time.
 #[derive(Debug, Clone, Default)]
@@ -63,4 +76,739 @@ pub struct EventType {
     pub name: String,
     pub search: SearchExpr,
     pub tags: Vec<String>,
+}
+
+/// A profile prepared for a run: regexes compiled, calculated fields and event type
+/// searches compiled once per program, lookups compiled into `lookup` operators.
+pub struct CompiledProfile {
+    pub profile: Arc<Profile>,
+    timestamp: Option<(Regex, TimestampRule)>,
+    calculated: Vec<(String, CompiledExpr)>,
+    /// The `lookup` command's operator does exactly what `LOOKUP-x` does (CLOUDTRAIL.md
+    /// §4 step 4), one row in, one row out. Behind a mutex because `Operator::push` takes
+    /// `&mut self` while a program may run on several threads.
+    lookups: Vec<(FieldSet, Mutex<Box<dyn Operator>>)>,
+    eventtypes: Vec<(String, CompiledSearch, Vec<String>)>,
+}
+
+impl std::fmt::Debug for CompiledProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledProfile")
+            .field("sourcetype", &self.profile.sourcetype)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Profile {
+    /// Compile every rule of the profile. Errors name the rule.
+    pub fn compile(self: &Arc<Self>, ctx: &Arc<Context>) -> Result<CompiledProfile, EvalError> {
+        let here = |what: &str, e: EvalError| {
+            EvalError::new(format!(
+                "sourcetype `{}`: {what}: {}",
+                self.sourcetype, e.message
+            ))
+        };
+        let timestamp = match &self.timestamp {
+            Some(rule) => {
+                let re = Regex::new(&rule.prefix).map_err(|e| {
+                    EvalError::new(format!(
+                        "sourcetype `{}`: TIME_PREFIX does not compile: {e}",
+                        self.sourcetype
+                    ))
+                })?;
+                Some((re, rule.clone()))
+            }
+            None => None,
+        };
+        let mut calculated = Vec::with_capacity(self.calculated.len());
+        for calc in &self.calculated {
+            let what = format!("EVAL-{} = {}", calc.name, calc.source);
+            let compiled = CompiledExpr::compile(&calc.expr).map_err(|e| here(&what, e))?;
+            // R6.2: a boolean cannot be stored in a field.
+            if compiled.is_predicate() {
+                return Err(here(
+                    &what,
+                    EvalError::new("a boolean result cannot be assigned to a field"),
+                ));
+            }
+            calculated.push((calc.name.clone(), compiled));
+        }
+        let mut lookups = Vec::with_capacity(self.lookups.len());
+        for l in &self.lookups {
+            let op = commands::lookup::compile(l, ctx)
+                .map_err(|e| here(&format!("LOOKUP {}", l.table), e))?;
+            // What the lookup writes, to skip it when nothing downstream needs that.
+            let (_, writes) = crate::plan::lookup_fields(l, ctx);
+            lookups.push((writes, Mutex::new(op)));
+        }
+        let mut eventtypes = Vec::with_capacity(self.eventtypes.len());
+        for et in &self.eventtypes {
+            let search = CompiledSearch::compile(&et.search)
+                .map_err(|e| here(&format!("eventtype {}", et.name), e))?;
+            eventtypes.push((et.name.clone(), search, et.tags.clone()));
+        }
+        Ok(CompiledProfile {
+            profile: Arc::clone(self),
+            timestamp,
+            calculated,
+            lookups,
+            eventtypes,
+        })
+    }
+}
+
+impl CompiledProfile {
+    /// Apply the search-time layer to an event row in the order of CLOUDTRAIL.md §4.
+    /// `from_text` says the row's `_raw` is the event's own text (not synthesised), so the
+    /// timestamp rule and `KV_MODE=json` read it; `wanted` limits extraction to the fields
+    /// the plan needs.
+    pub fn apply(
+        &self,
+        row: &mut Row,
+        from_text: bool,
+        wanted: &FieldSet,
+        env: &Env,
+    ) -> Result<(), EvalError> {
+        if from_text {
+            if !row.contains("_time") {
+                self.apply_timestamp(row, env);
+            }
+            // 1. automatic JSON extraction.
+            if self.profile.kv_mode_json {
+                // Extract first, then set: no copy of a possibly large `_raw`.
+                let fields = row
+                    .raw()
+                    .filter(|raw| raw.trim_start().starts_with('{'))
+                    .and_then(|raw| extract::flatten_text(raw, wanted));
+                for (name, values) in fields.unwrap_or_default() {
+                    row.set(name, Value::multi(values));
+                }
+            }
+        }
+        self.apply_fields(row, wanted, env)
+    }
+
+    /// Steps 2–5 of CLOUDTRAIL.md §4 (everything after extraction). A rule whose output
+    /// `wanted` does not select is skipped: `wanted` is the plan's extraction set, which
+    /// already holds the inputs of every needed rule (`plan::extraction_fields`), so
+    /// skipping cannot change a needed field.
+    pub fn apply_fields(
+        &self,
+        row: &mut Row,
+        wanted: &FieldSet,
+        env: &Env,
+    ) -> Result<(), EvalError> {
+        // 2. aliases, in order: copy, overwriting; an absent source removes the target.
+        for alias in self
+            .profile
+            .aliases
+            .iter()
+            .filter(|a| wanted.contains(&a.to))
+        {
+            let v = row.get(&alias.from).clone();
+            row.set(alias.to.clone(), v);
+        }
+        // 3. calculated fields, as if in parallel: all see the post-alias row; a null
+        // result leaves the field absent (even if it was extracted).
+        if !self.calculated.is_empty() {
+            let mut results = Vec::with_capacity(self.calculated.len());
+            for (name, expr) in self.calculated.iter().filter(|(n, _)| wanted.contains(n)) {
+                let v = expr.eval(row, env).map_err(|e| {
+                    EvalError::new(format!(
+                        "sourcetype `{}`: EVAL-{name}: {}",
+                        self.profile.sourcetype, e.message
+                    ))
+                })?;
+                results.push((name, v));
+            }
+            for (name, v) in results {
+                row.set(name.clone(), v);
+            }
+        }
+        // 4. lookups, in order.
+        for (_, lookup) in self
+            .lookups
+            .iter()
+            .filter(|(writes, _)| wanted.overlaps(writes))
+        {
+            let mut op = lookup
+                .lock()
+                .map_err(|_| EvalError::new("a profile lookup failed on another thread"))?;
+            let mut out = Vec::with_capacity(1);
+            op.push(std::mem::take(row), &mut out)?;
+            // `lookup` is one row in, one row out.
+            if let Some(r) = out.pop() {
+                *row = r;
+            }
+        }
+        // 5. event types and their tags.
+        if !self.eventtypes.is_empty()
+            && wanted.overlaps(&FieldSet::from_names(["eventtype", "tag", "tag::*"]))
+        {
+            let mut names = Vec::new();
+            let mut tags: Vec<String> = Vec::new();
+            for (name, search, et_tags) in &self.eventtypes {
+                if search.matches(row) {
+                    names.push(name.clone());
+                    for t in et_tags {
+                        if !tags.contains(t) {
+                            tags.push(t.clone());
+                        }
+                    }
+                }
+            }
+            if !names.is_empty() {
+                row.set("eventtype", Value::multi(names));
+            }
+            if !tags.is_empty() {
+                row.set("tag::eventtype", Value::multi(tags.clone()));
+                row.set("tag", Value::multi(tags));
+            }
+        }
+        Ok(())
+    }
+
+    /// `_time` and the `date_*` fields from the timestamp in `_raw` (CLOUDTRAIL.md §1–§2).
+    /// No prefix match or no parse: the event has no timestamp from its text.
+    fn apply_timestamp(&self, row: &mut Row, env: &Env) {
+        let Some((prefix, rule)) = &self.timestamp else {
+            return;
+        };
+        let Some(raw) = row.raw() else {
+            return;
+        };
+        let Some(m) = prefix.find(raw) else {
+            return;
+        };
+        let rest = &raw[m.end()..];
+        let text = match rest.char_indices().nth(rule.lookahead) {
+            Some((i, _)) if rule.lookahead > 0 => &rest[..i],
+            _ => rest,
+        };
+        let Some(ts) = parse_timestamp(text, &rule.format, env) else {
+            return;
+        };
+        row.set("_time", Value::Num(ts.epoch));
+        for (name, value) in ts.date_fields() {
+            row.set(name, Value::Str(value));
+        }
+    }
+}
+
+/// A timestamp read from event text: the epoch plus the broken-down time *as written*.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTimestamp {
+    pub epoch: f64,
+    pub local: NaiveDateTime,
+    /// Minutes east of UTC, `None` when the text had no zone.
+    pub zone_minutes: Option<i32>,
+}
+
+impl RawTimestamp {
+    /// The `date_*` default fields (CLOUDTRAIL.md §2, R10.1, R10.2): taken literally from
+    /// the text's own time, strings without leading zeros, lowercase English names,
+    /// `date_zone` in minutes or `local`.
+    pub fn date_fields(&self) -> Vec<(&'static str, String)> {
+        const MONTHS: [&str; 12] = [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ];
+        const DAYS: [&str; 7] = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        let t = &self.local;
+        vec![
+            ("date_hour", t.hour().to_string()),
+            ("date_mday", t.day().to_string()),
+            ("date_minute", t.minute().to_string()),
+            ("date_month", MONTHS[t.month0() as usize % 12].to_string()),
+            ("date_second", t.second().to_string()),
+            (
+                "date_wday",
+                DAYS[t.weekday().num_days_from_monday() as usize % 7].to_string(),
+            ),
+            ("date_year", t.year().to_string()),
+            (
+                "date_zone",
+                self.zone_minutes
+                    .map_or_else(|| "local".to_string(), |m| m.to_string()),
+            ),
+        ]
+    }
+}
+
+/// Parse the start of `text` with a strptime-style `format` (`TIME_FORMAT`). A trailing
+/// zone directive (`%Z`, `%z`, `%:z`) reads `Z`, `UTC`, `GMT`, `+hh:mm`, `+hhmm` or `+hh`;
+/// without one the time is local to the run's zone (`date_zone=local`, R10.1).
+pub fn parse_timestamp(text: &str, format: &str, env: &Env) -> Option<RawTimestamp> {
+    use chrono::format::{parse_and_remainder, Parsed, StrftimeItems};
+    let mut fmt = format.to_string();
+    // Splunk's sub-second variables: `.%3N`, `.%6N`, `.%N` read the fraction.
+    for n in [".%3N", ".%6N", ".%9N", ".%N", ".%Q"] {
+        fmt = fmt.replace(n, "%.f");
+    }
+    let mut zone_directive = false;
+    for z in ["%Z", "%:z", "%z"] {
+        if let Some(stripped) = fmt.strip_suffix(z) {
+            fmt = stripped.to_string();
+            zone_directive = true;
+            break;
+        }
+    }
+    let mut parsed = Parsed::new();
+    let rest = parse_and_remainder(&mut parsed, text, StrftimeItems::new(&fmt)).ok()?;
+    let date = parsed.to_naive_date().ok()?;
+    let time = parsed.to_naive_time().ok()?;
+    let local = date.and_time(time);
+    let zone_minutes = if zone_directive {
+        Some(parse_zone(rest)?)
+    } else {
+        parsed.offset().map(|secs| secs / 60)
+    };
+    let utc = match zone_minutes {
+        // Checked: a date at the edge of the calendar must not panic (no panics on input).
+        Some(m) => local.checked_sub_signed(chrono::TimeDelta::try_minutes(i64::from(m))?)?,
+        None => env.tz.from_local_datetime(&local).earliest()?.naive_utc(),
+    };
+    let epoch =
+        utc.and_utc().timestamp() as f64 + f64::from(utc.and_utc().timestamp_subsec_nanos()) / 1e9;
+    Some(RawTimestamp {
+        epoch,
+        local,
+        zone_minutes,
+    })
+}
+
+/// Minutes east of UTC for a zone at the start of `text`.
+fn parse_zone(text: &str) -> Option<i32> {
+    let t = text.trim_start();
+    if t.starts_with('Z') || t.starts_with('z') || t.starts_with("UTC") || t.starts_with("GMT") {
+        return Some(0);
+    }
+    let sign = match t.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = t[1..]
+        .chars()
+        .take(6)
+        .filter(|c| c.is_ascii_digit())
+        .collect();
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i32>().ok()?, 0),
+        4.. => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..4].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    Some(sign * (h * 60 + m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        Env {
+            tz: chrono_tz::Tz::UTC,
+            now: 0.0,
+        }
+    }
+
+    fn cloudtrail_rule() -> TimestampRule {
+        TimestampRule {
+            prefix: r#""eventTime"\s*:\s*""#.to_string(),
+            format: "%Y-%m-%dT%H:%M:%S%Z".to_string(),
+            lookahead: 32,
+        }
+    }
+
+    fn profile(p: Profile) -> CompiledProfile {
+        let ctx = Arc::new(Context::default());
+        Arc::new(p).compile(&ctx).expect("profile compiles")
+    }
+
+    #[test]
+    fn cloudtrail_timestamp_and_date_fields() {
+        let ts = parse_timestamp(
+            "2021-08-18T23:17:30Z\",\"x\":1",
+            "%Y-%m-%dT%H:%M:%S%Z",
+            &env(),
+        )
+        .expect("parses");
+        assert_eq!(ts.epoch, 1629328650.0);
+        let fields = ts.date_fields();
+        let get = |n: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.as_str())
+        };
+        // CLOUDTRAIL.md §2 table.
+        assert_eq!(get("date_hour"), Some("23"));
+        assert_eq!(get("date_minute"), Some("17"));
+        assert_eq!(get("date_second"), Some("30"));
+        assert_eq!(get("date_mday"), Some("18"));
+        assert_eq!(get("date_month"), Some("august"));
+        assert_eq!(get("date_wday"), Some("wednesday"));
+        assert_eq!(get("date_year"), Some("2021"));
+        assert_eq!(get("date_zone"), Some("0"));
+    }
+
+    #[test]
+    fn date_fields_are_as_written_not_converted() {
+        // R10.1: the broken-down fields come from the text's own zone; R10.2: no zeros.
+        let ts = parse_timestamp("2021-01-03T05:07:09+01:30", "%Y-%m-%dT%H:%M:%S%z", &env())
+            .expect("parses");
+        assert_eq!(ts.epoch, 1609650429.0 - 5400.0);
+        let fields = ts.date_fields();
+        assert!(fields.contains(&("date_hour", "5".to_string())));
+        assert!(fields.contains(&("date_minute", "7".to_string())));
+        assert!(fields.contains(&("date_zone", "90".to_string())));
+        assert!(fields.contains(&("date_wday", "sunday".to_string())));
+        // No zone in the text: local, read in the run's zone.
+        let mut e = env();
+        e.tz = chrono_tz::Tz::Europe__Paris;
+        let ts = parse_timestamp("2025-01-28 11:23:42", "%Y-%m-%d %H:%M:%S", &e).expect("parses");
+        // 11:23:42 in Paris (UTC+1 in winter) is 10:23:42 UTC.
+        assert_eq!(ts.epoch, 1738059822.0);
+        assert!(ts
+            .date_fields()
+            .contains(&("date_zone", "local".to_string())));
+        assert!(ts.date_fields().contains(&("date_hour", "11".to_string())));
+    }
+
+    #[test]
+    fn odd_text_never_panics() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            timestamp: Some(cloudtrail_rule()),
+            kv_mode_json: true,
+            ..Profile::default()
+        });
+        for raw in [
+            "",
+            "{",
+            r#"{"eventTime":""#,
+            r#"{"eventTime":"262143-12-31T23:59:59-23:59"}"#,
+            r#"{"eventTime":"-262143-01-01T00:00:00+23:59"}"#,
+            r#"{"eventTime":"2021-02-30T00:00:00Z"}"#,
+            r#"{"eventTime":"2021-08-18T23:17:30+"}"#,
+            "\"eventTime\":\"é2021",
+            r#"{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"#,
+        ] {
+            let mut row = Row::new();
+            row.set("_raw", Value::str(raw));
+            p.apply(&mut row, true, &FieldSet::all(), &env())
+                .expect("applies");
+        }
+        // Out-of-range dates give no timestamp rather than a panic.
+        let mut row = Row::new();
+        row.set(
+            "_raw",
+            Value::str(r#"{"eventTime":"2021-02-30T00:00:00Z"}"#),
+        );
+        p.apply(&mut row, true, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.time(), None);
+    }
+
+    #[test]
+    fn unparseable_timestamp_is_none() {
+        assert_eq!(
+            parse_timestamp("yesterday", "%Y-%m-%dT%H:%M:%S%Z", &env()),
+            None
+        );
+        assert_eq!(
+            parse_timestamp("2021-08-18T23:17:30", "%Y-%m-%dT%H:%M:%S%Z", &env()),
+            None
+        );
+    }
+
+    #[test]
+    fn timestamp_rule_sets_time_only_when_prefix_found() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            timestamp: Some(cloudtrail_rule()),
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set(
+            "_raw",
+            Value::str(r#"{"eventTime": "2021-08-18T23:17:30Z"}"#),
+        );
+        p.apply(&mut row, true, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.time(), Some(1629328650.0));
+        assert_eq!(row.get("date_wday"), &Value::str("wednesday"));
+        let mut row = Row::new();
+        row.set("_raw", Value::str(r#"{"other": "2021-08-18T23:17:30Z"}"#));
+        p.apply(&mut row, true, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.time(), None);
+        assert!(!row.contains("date_hour"));
+    }
+
+    #[test]
+    fn extraction_then_aliases_in_order() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            kv_mode_json: true,
+            aliases: vec![
+                FieldAlias {
+                    from: "eventName".into(),
+                    to: "signature".into(),
+                },
+                FieldAlias {
+                    from: "sourceIPAddress".into(),
+                    to: "src".into(),
+                },
+            ],
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set(
+            "_raw",
+            Value::str(r#"{"eventName":"PutImage","x":{"y":[1,2]}}"#),
+        );
+        row.set("src", Value::str("stale"));
+        p.apply(&mut row, true, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.get("signature"), &Value::str("PutImage"));
+        assert_eq!(
+            row.get("x.y{}"),
+            &Value::Multi(vec!["1".into(), "2".into()])
+        );
+        // CLOUDTRAIL.md §4 step 2: an absent source removes the target.
+        assert!(!row.contains("src"));
+        // Not from the text (synthesised `_raw`): nothing is extracted.
+        let mut row = Row::new();
+        row.set("_raw", Value::str(r#"{"eventName":"PutImage"}"#));
+        p.apply(&mut row, false, &FieldSet::all(), &env())
+            .expect("applies");
+        assert!(!row.contains("eventName"));
+    }
+
+    #[test]
+    fn extraction_limited_to_wanted_fields() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            kv_mode_json: true,
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set("_raw", Value::str(r#"{"a":"1","b":{"c":"2"},"d":"3"}"#));
+        p.apply(&mut row, true, &FieldSet::from_names(["b.c"]), &env())
+            .expect("applies");
+        assert_eq!(
+            row.names().cloned().collect::<Vec<_>>(),
+            vec!["_raw", "b.c"]
+        );
+    }
+
+    fn field(name: &str) -> Expr {
+        Expr::Field {
+            name: name.into(),
+            span: Default::default(),
+        }
+    }
+
+    #[test]
+    fn calculated_fields_run_in_parallel_after_aliases() {
+        // Needs `CompiledExpr` (eval language, implemented in parallel).
+        let coalesce = |a: &str, b: &str| Expr::Call {
+            name: "coalesce".into(),
+            args: vec![field(a), field(b)],
+            span: Default::default(),
+        };
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            aliases: vec![FieldAlias {
+                from: "eventName".into(),
+                to: "signature".into(),
+            }],
+            calculated: vec![
+                // Sees the alias result.
+                CalculatedField {
+                    name: "sig2".into(),
+                    expr: field("signature"),
+                    source: "signature".into(),
+                },
+                // Replaces an existing field and sees the *old* value of `sig2` (absent).
+                CalculatedField {
+                    name: "errorCode".into(),
+                    expr: coalesce("errorCode", "sig2"),
+                    source: "coalesce(errorCode, sig2)".into(),
+                },
+                // Null result: the field is absent even though it existed.
+                CalculatedField {
+                    name: "gone".into(),
+                    expr: field("nothing"),
+                    source: "nothing".into(),
+                },
+            ],
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set("eventName", Value::str("PutImage"));
+        row.set("gone", Value::str("x"));
+        p.apply_fields(&mut row, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.get("sig2"), &Value::str("PutImage"));
+        assert_eq!(row.get("errorCode"), &Value::Null);
+        assert!(!row.contains("gone"));
+    }
+
+    #[test]
+    fn rules_whose_output_is_not_needed_are_skipped() {
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            aliases: vec![
+                FieldAlias {
+                    from: "eventName".into(),
+                    to: "signature".into(),
+                },
+                FieldAlias {
+                    from: "awsRegion".into(),
+                    to: "region".into(),
+                },
+            ],
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set("eventName", Value::str("PutImage"));
+        row.set("awsRegion", Value::str("us-east-1"));
+        p.apply_fields(
+            &mut row,
+            &FieldSet::from_names(["signature", "eventName"]),
+            &env(),
+        )
+        .expect("applies");
+        assert_eq!(row.get("signature"), &Value::str("PutImage"));
+        assert!(!row.contains("region"));
+    }
+
+    fn cmp(field: &str, value: &str) -> SearchExpr {
+        SearchExpr::Compare {
+            field: field.into(),
+            op: minispl_parser::ast::CompareOp::Eq,
+            value: minispl_parser::ast::SearchValue {
+                text: value.into(),
+                quoted: false,
+                modifier: minispl_parser::ast::TermModifier::None,
+                span: Default::default(),
+            },
+            span: Default::default(),
+        }
+    }
+
+    #[test]
+    fn event_types_add_eventtype_and_tags() {
+        // Needs `CompiledSearch` (search language, implemented in parallel).
+        let p = profile(Profile {
+            sourcetype: "t".into(),
+            eventtypes: vec![
+                EventType {
+                    name: "ecr_push".into(),
+                    search: cmp("eventName", "PutImage"),
+                    tags: vec!["cloud".into(), "compute".into()],
+                },
+                EventType {
+                    name: "ecr_any".into(),
+                    search: cmp("eventSource", "ecr.amazonaws.com"),
+                    tags: vec!["compute".into(), "container".into()],
+                },
+                EventType {
+                    name: "login".into(),
+                    search: cmp("eventName", "ConsoleLogin"),
+                    tags: vec!["authentication".into()],
+                },
+            ],
+            ..Profile::default()
+        });
+        let mut row = Row::new();
+        row.set("eventName", Value::str("PutImage"));
+        row.set("eventSource", Value::str("ecr.amazonaws.com"));
+        p.apply_fields(&mut row, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(
+            row.get("eventtype"),
+            &Value::Multi(vec!["ecr_push".into(), "ecr_any".into()])
+        );
+        assert_eq!(
+            row.get("tag"),
+            &Value::Multi(vec!["cloud".into(), "compute".into(), "container".into()])
+        );
+    }
+
+    #[test]
+    fn lookups_run_after_calculated_fields() {
+        // Needs the `lookup` command (implemented in parallel).
+        use crate::lookup::{LookupTable, Lookups};
+        use minispl_parser::ast::{FieldMapping, LookupOutput};
+        let mapping = |f: &str| FieldMapping {
+            lookup_field: f.into(),
+            event_field: None,
+            span: Default::default(),
+        };
+        let mut lookups = Lookups::default();
+        lookups.tables.insert(
+            "vendors.csv".into(),
+            Arc::new(LookupTable {
+                columns: vec!["sourcetype".into(), "vendor".into(), "product".into()],
+                rows: vec![vec![
+                    "aws:cloudtrail".into(),
+                    "Amazon Web Services".into(),
+                    "CloudTrail".into(),
+                ]],
+                case_sensitive: true,
+            }),
+        );
+        let ctx = Arc::new(Context {
+            lookups,
+            ..Context::default()
+        });
+        let p = Arc::new(Profile {
+            sourcetype: "aws:cloudtrail".into(),
+            lookups: vec![Lookup {
+                options: vec![],
+                table: "vendors.csv".into(),
+                inputs: vec![mapping("sourcetype")],
+                output: Some(LookupOutput {
+                    new_only: true,
+                    fields: vec![mapping("vendor"), mapping("product")],
+                }),
+                span: Default::default(),
+            }],
+            ..Profile::default()
+        })
+        .compile(&ctx)
+        .expect("compiles");
+        let mut row = Row::new();
+        row.set("sourcetype", Value::str("aws:cloudtrail"));
+        row.set("product", Value::str("kept"));
+        p.apply_fields(&mut row, &FieldSet::all(), &env())
+            .expect("applies");
+        assert_eq!(row.get("vendor"), &Value::str("Amazon Web Services"));
+        // OUTPUTNEW only fills absent fields (CLOUDTRAIL.md §4 step 4).
+        assert_eq!(row.get("product"), &Value::str("kept"));
+    }
 }

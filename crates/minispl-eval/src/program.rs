@@ -1,14 +1,23 @@
 //! A compiled search: the logical plan plus the operators, run over events.
+//!
+//! Execution model (SEMANTICS preamble): each command receives the ordered result list of
+//! the previous one. Rows are pushed one at a time through the operator chain, so
+//! streaming commands never buffer; transforming commands (stats, sort, ...) hold their
+//! own state and emit from `finish` at the end of input. Two ways to drive a run: pull
+//! ([`Program::stream`], [`Program::run`]) or push ([`Program::start`] → [`Run`]).
 
+use crate::commands::{self, Operator};
 use crate::datamodel::DataModel;
 use crate::env::Env;
 use crate::error::EvalError;
-use crate::ingest::Event;
+use crate::ingest::{Event, Ingestor};
 use crate::lookup::Lookups;
+use crate::plan::Plan;
 use crate::profile::Profile;
 use crate::row::Row;
-use minispl_parser::ast::Pipeline;
-use std::sync::Arc;
+use minispl_parser::ast::{Pipeline, Span};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 /// Everything a search can refer to besides its input events.
 #[derive(Debug, Clone, Default)]
@@ -23,16 +32,42 @@ pub struct Context {
 }
 
 /// A pipeline compiled against a context.
-#[derive(Debug)]
 pub struct Program {
-    _private: (),
+    pipeline: Pipeline,
+    ctx: Arc<Context>,
+    plan: Plan,
+    ingestor: Ingestor,
+    /// The operators built by `compile` (which validates every command), handed to the
+    /// first run; later runs build fresh ones, since operators hold per-run state.
+    prepared: Mutex<Option<Vec<Box<dyn Operator>>>>,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("plan", &self.plan)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Program {
     /// Check and prepare every command. Errors carry the span of the offending command.
     pub fn compile(pipeline: &Pipeline, ctx: Arc<Context>) -> Result<Program, EvalError> {
-        let _ = (pipeline, ctx);
-        todo!("program")
+        let plan = Plan::new(pipeline, &ctx);
+        let operators = build_operators(pipeline, &ctx)?;
+        let ingestor = Ingestor::new(&ctx, &plan)?;
+        Ok(Program {
+            pipeline: pipeline.clone(),
+            ctx,
+            plan,
+            ingestor,
+            prepared: Mutex::new(Some(operators)),
+        })
+    }
+
+    /// The logical plan (printable).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
     }
 
     /// Run over `events` (the "index" the first command reads), returning the result rows.
@@ -40,7 +75,241 @@ impl Program {
     where
         I: IntoIterator<Item = Event>,
     {
-        let _ = events.into_iter();
-        todo!("program")
+        self.stream(events).collect()
+    }
+
+    /// Run lazily: events are pulled only as needed and result rows yielded as soon as the
+    /// last operator produces them. After an error the stream ends.
+    pub fn stream<'a, I>(&'a self, events: I) -> Stream<'a, I::IntoIter>
+    where
+        I: IntoIterator<Item = Event>,
+        I::IntoIter: 'a,
+    {
+        match self.start() {
+            Ok(run) => Stream::new(run, events.into_iter()),
+            Err(e) => Stream::failed(&self.ingestor, e),
+        }
+    }
+
+    /// Start a push-driven run (see [`Run`]).
+    pub fn start(&self) -> Result<Run<'_>, EvalError> {
+        let prepared = self.prepared.lock().ok().and_then(|mut p| p.take());
+        let operators = match prepared {
+            Some(ops) => ops,
+            None => build_operators(&self.pipeline, &self.ctx)?,
+        };
+        let spans = self.pipeline.commands.iter().map(|c| c.span()).collect();
+        Ok(Run::new(
+            &self.ingestor,
+            operators,
+            spans,
+            self.plan.reads_index,
+        ))
     }
 }
+
+fn build_operators(
+    pipeline: &Pipeline,
+    ctx: &Arc<Context>,
+) -> Result<Vec<Box<dyn Operator>>, EvalError> {
+    pipeline
+        .commands
+        .iter()
+        .map(|c| commands::compile(c, ctx).map_err(|e| e.or_at(c.span())))
+        .collect()
+}
+
+/// A push-driven run of a program, for callers that receive events through a callback
+/// (the file reader): feed events with [`Run::push`], then call [`Run::finish`]. Rows
+/// come out as soon as the last operator produces them; nothing is buffered here.
+pub struct Run<'a> {
+    ingestor: &'a Ingestor,
+    operators: Vec<Box<dyn Operator>>,
+    spans: Vec<Span>,
+    /// False when the head generates its own rows: pushed events are ignored.
+    reads_index: bool,
+    /// Set by `finish` or the first error: later calls do nothing.
+    done: bool,
+}
+
+impl<'a> Run<'a> {
+    /// Run `operators` (one per command, `spans` theirs).
+    pub(crate) fn new(
+        ingestor: &'a Ingestor,
+        operators: Vec<Box<dyn Operator>>,
+        spans: Vec<Span>,
+        reads_index: bool,
+    ) -> Self {
+        Run {
+            ingestor,
+            operators,
+            spans,
+            reads_index,
+            done: false,
+        }
+    }
+
+    /// Does the pipeline read index events at all? When false (`| makeresults ...`),
+    /// there is no need to read any input.
+    pub fn reads_index(&self) -> bool {
+        self.reads_index
+    }
+
+    /// One index event: ingest it and push it through the pipeline, appending the rows
+    /// that come out of the last command to `out`. After an error the run is over.
+    pub fn push(&mut self, event: Event, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        if self.done || !self.reads_index {
+            return Ok(());
+        }
+        let result = self
+            .ingestor
+            .ingest(event)
+            .and_then(|row| self.feed(0, vec![row], out));
+        self.done = result.is_err();
+        result
+    }
+
+    /// End of input: each operator in turn flushes, its output going through the rest.
+    pub fn finish(&mut self, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        if self.done {
+            return Ok(());
+        }
+        self.done = true;
+        for i in 0..self.operators.len() {
+            let mut flushed = Vec::new();
+            self.operators[i]
+                .finish(&mut flushed)
+                .map_err(|e| e.or_at(self.spans[i]))?;
+            self.feed(i + 1, flushed, out)?;
+        }
+        Ok(())
+    }
+
+    /// Push `rows` into operator `start` and on through the rest of the chain.
+    fn feed(
+        &mut self,
+        start: usize,
+        mut rows: Vec<Row>,
+        out: &mut Vec<Row>,
+    ) -> Result<(), EvalError> {
+        for (op, span) in self.operators[start..].iter_mut().zip(&self.spans[start..]) {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut next = Vec::with_capacity(rows.len());
+            for row in rows {
+                op.push(row, &mut next).map_err(|e| e.or_at(*span))?;
+            }
+            rows = next;
+        }
+        out.extend(rows);
+        Ok(())
+    }
+}
+
+/// The lazy result stream of [`Program::stream`]: pulls an event only when it has no row
+/// to give.
+pub struct Stream<'a, I> {
+    run: Run<'a>,
+    /// `None` once exhausted, or from the start when the head generates its own rows.
+    events: Option<I>,
+    ready: VecDeque<Row>,
+    buffer: Vec<Row>,
+    finished: bool,
+    pending_error: Option<EvalError>,
+}
+
+impl<'a, I: Iterator<Item = Event>> Stream<'a, I> {
+    /// Stream `run` over `events`; when the head generates its own rows `events` is not
+    /// touched.
+    pub(crate) fn new(run: Run<'a>, events: I) -> Self {
+        Stream {
+            events: run.reads_index.then_some(events),
+            run,
+            ready: VecDeque::new(),
+            buffer: Vec::new(),
+            finished: false,
+            pending_error: None,
+        }
+    }
+
+    fn failed(ingestor: &'a Ingestor, error: EvalError) -> Self {
+        Stream {
+            run: Run::new(ingestor, Vec::new(), Vec::new(), false),
+            events: None,
+            ready: VecDeque::new(),
+            buffer: Vec::new(),
+            finished: true,
+            pending_error: Some(error),
+        }
+    }
+
+    fn step(&mut self) -> Result<(), EvalError> {
+        let result = match self.events.as_mut().map(Iterator::next) {
+            Some(Some(event)) => self.run.push(event, &mut self.buffer),
+            _ => {
+                self.events = None;
+                self.finished = true;
+                self.run.finish(&mut self.buffer)
+            }
+        };
+        self.ready.extend(self.buffer.drain(..));
+        result
+    }
+}
+
+impl<I: Iterator<Item = Event>> Iterator for Stream<'_, I> {
+    type Item = Result<Row, EvalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.ready.pop_front() {
+                return Some(Ok(row));
+            }
+            if let Some(e) = self.pending_error.take() {
+                return Some(Err(e));
+            }
+            if self.finished {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                // Stop at the first error: rows of the failing step are dropped, the
+                // error is what the caller sees next.
+                self.finished = true;
+                self.ready.clear();
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+/// Render a runtime error against the search text its spans point into (the expanded
+/// text, `Parsed::expanded.text`), like a parse error: the line, a caret under the span.
+pub fn render_error(error: &EvalError, source: &str) -> String {
+    match error.span {
+        Some(span) => minispl_parser::diagnostic::render(source, span, &error.message, &[]),
+        None => format!("error: {}", error.message),
+    }
+}
+
+/// Render a runtime error of a parsed search: against the expanded text, and when the
+/// span came from inside a macro, a note quoting what the user wrote there.
+pub fn render_error_in(error: &EvalError, parsed: &minispl_parser::Parsed) -> String {
+    let expanded = &parsed.expanded;
+    let Some(span) = error.span else {
+        return render_error(error, &expanded.text);
+    };
+    let mut notes = Vec::new();
+    if expanded.text != expanded.original {
+        let origin = expanded.origin(span);
+        if let Some(written) = expanded.original.get(origin.start..origin.end) {
+            if expanded.text.get(span.start..span.end) != Some(written) {
+                notes.push(format!("expanded from `{written}`"));
+            }
+        }
+    }
+    minispl_parser::diagnostic::render(&expanded.text, span, &error.message, &notes)
+}
+
+#[cfg(test)]
+mod tests;
