@@ -1,33 +1,27 @@
-//! The calls into `minispl-rules` that its API on this branch does not offer yet: loading
-//! a detection from a YAML file and running a detection's unit tests. Each is one
-//! function here so that wiring it to the rules crate after the merge is a one-line
-//! change (`Detection::from_path`/`testrunner::run` or whatever the crate names them).
-//! Until then they fail with a clear message instead of guessing at the YAML schema or
-//! re-implementing the test runner in the CLI.
+//! The calls into `minispl-rules` for loading detections and running their unit tests,
+//! with the CLI's defaults.
 
-use minispl_rules::{Detection, Engine, RulesError, TestOutcome};
-use std::path::Path;
-
-fn unavailable(what: &str) -> RulesError {
-    RulesError {
-        message: format!("{what} is not available in this build of minispl-rules"),
-        rendered: None,
-    }
-}
+use minispl_rules::{testrunner, Detection, Engine, RulesError, TestOutcome};
+use std::path::{Path, PathBuf};
 
 /// Load one detection YAML file (every upstream layout; issue 4).
 pub fn load_detection(path: &Path) -> Result<Detection, RulesError> {
-    let _ = path;
-    Err(unavailable("loading detection YAML"))
+    Detection::load(path)
 }
 
 /// Run a detection's `tests[]` with the upstream unit-test semantics, resolving each
-/// `attack_data` file by name under `data_dir` (issue 4).
+/// `attack_data` file by name under `data_dir`. Without `--data`: the detection file's
+/// own folder, and for the built-in detections the bundled `corpus/` (relative to the
+/// working directory, as in the README's commands).
 pub fn run_tests(
     engine: &Engine,
     detection: &Detection,
     data_dir: Option<&Path>,
 ) -> Result<Vec<TestOutcome>, RulesError> {
-    let _ = (engine, detection, data_dir);
-    Err(unavailable("the detection test runner"))
+    let dir: PathBuf = match (data_dir, &detection.path) {
+        (Some(d), _) => d.to_path_buf(),
+        (None, Some(p)) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        (None, None) => PathBuf::from("corpus"),
+    };
+    Ok(testrunner::run_tests(engine, detection, &dir))
 }
