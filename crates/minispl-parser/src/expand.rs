@@ -266,6 +266,14 @@ fn chain_notes(frames: &[Frame], mut frame: usize) -> Vec<String> {
         ));
         frame = parent;
     }
+    // A runaway chain would bury the message: keep the innermost and outermost steps.
+    if notes.len() > 6 {
+        let hidden = notes.len() - 5;
+        let tail = notes.split_off(notes.len() - 2);
+        notes.truncate(3);
+        notes.push(format!("... {hidden} more invocations ..."));
+        notes.extend(tail);
+    }
     notes
 }
 

@@ -16,14 +16,19 @@ fn cases(md: &str) -> Vec<(String, String)> {
     let mut id = String::new();
     for line in md.lines() {
         if let Some(rest) = line.strip_prefix("### ") {
-            id = rest.split_whitespace().next().unwrap_or_default().to_string();
+            id = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
         }
         if let Some(rest) = line.strip_prefix("- SPL: ") {
-            let spl = if let Some(inner) = rest.strip_prefix("`` ").and_then(|r| r.strip_suffix(" ``")) {
-                inner
-            } else {
-                rest.trim_start_matches('`').trim_end_matches('`')
-            };
+            let spl =
+                if let Some(inner) = rest.strip_prefix("`` ").and_then(|r| r.strip_suffix(" ``")) {
+                    inner
+                } else {
+                    rest.trim_start_matches('`').trim_end_matches('`')
+                };
             out.push((id.clone(), spl.to_string()));
         }
     }
@@ -47,8 +52,13 @@ fn run_case(id: &str, spl: &str) -> Result<(), Failed> {
         }
         return Ok(());
     }
-    let first_word = spl.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
-    let names_command = first_word != "search" && minispl_parser::commands::COMMAND_NAMES.contains(&first_word.as_str());
+    let first_word = spl
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let names_command = first_word != "search"
+        && minispl_parser::commands::COMMAND_NAMES.contains(&first_word.as_str());
     // Read Splunk's way, a case starting with a command name is a search for words like
     // `eval`; that need not parse (`eval d=case(..., true(), ...)` has `()`), so only
     // the genuine searches are held to it.
@@ -58,8 +68,14 @@ fn run_case(id: &str, spl: &str) -> Result<(), Failed> {
     let commands = commands.map_err(|e| e.render())?;
     common::assert_round_trip(&commands);
     let first = commands.commands.first().ok_or("no command")?;
-    if minispl_parser::commands::COMMAND_NAMES.contains(&first_word.as_str()) && first.name() != first_word {
-        return Err(format!("{id}: first command is `{}`, expected `{first_word}`", first.name()).into());
+    if minispl_parser::commands::COMMAND_NAMES.contains(&first_word.as_str())
+        && first.name() != first_word
+    {
+        return Err(format!(
+            "{id}: first command is `{}`, expected `{first_word}`",
+            first.name()
+        )
+        .into());
     }
     Ok(())
 }
@@ -69,7 +85,8 @@ fn main() {
     let mut trials = Vec::new();
     match common::shared_dir() {
         Some(dir) => {
-            let md = std::fs::read_to_string(dir.join("spec/CONFORMANCE.md")).expect("CONFORMANCE.md");
+            let md =
+                std::fs::read_to_string(dir.join("spec/CONFORMANCE.md")).expect("CONFORMANCE.md");
             let all = cases(&md);
             assert!(all.len() > 80, "found only {} cases", all.len());
             for (id, spl) in all {

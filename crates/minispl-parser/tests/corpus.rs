@@ -54,11 +54,26 @@ fn check_search(snapshot: &str, text: &str, shared: &Path) {
 
 /// The seed file a corpus search was taken from, and how its lines sit there.
 const SEEDS: &[(&str, &str)] = &[
-    ("aws_ecr_container_upload_unknown_user", "000_a27b1e419dce4ad4.txt"),
-    ("aws_ecr_container_upload_unknown_user_v2", "001_144a109f42fb663a.txt"),
-    ("aws_ecr_container_upload_outside_business_hours", "002_8701d5db61a48636.txt"),
-    ("new_container_uploaded_to_aws_ecr", "003_32b8f72865313734.txt"),
-    ("aws_ecr_container_scanning_findings_high", "004_ecbb9ec30c2e13eb.txt"),
+    (
+        "aws_ecr_container_upload_unknown_user",
+        "000_a27b1e419dce4ad4.txt",
+    ),
+    (
+        "aws_ecr_container_upload_unknown_user_v2",
+        "001_144a109f42fb663a.txt",
+    ),
+    (
+        "aws_ecr_container_upload_outside_business_hours",
+        "002_8701d5db61a48636.txt",
+    ),
+    (
+        "new_container_uploaded_to_aws_ecr",
+        "003_32b8f72865313734.txt",
+    ),
+    (
+        "aws_ecr_container_scanning_findings_high",
+        "004_ecbb9ec30c2e13eb.txt",
+    ),
 ];
 
 /// The .spl text occurs verbatim in the seed: as is, with every line indented by four
@@ -71,7 +86,11 @@ fn occurs_verbatim(spl: &str, seed: &str) -> bool {
     if seed.contains(&indented.join("\n")) {
         return true;
     }
-    let numbered: Vec<String> = spl.lines().enumerate().map(|(i, l)| format!("{}{l}", i + 1)).collect();
+    let numbered: Vec<String> = spl
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}", i + 1))
+        .collect();
     seed.contains(&numbered.join("\n"))
 }
 
@@ -94,32 +113,46 @@ fn main() {
     files.sort();
     assert_eq!(files.len(), SEEDS.len(), "one .spl per seed detection");
     for path in files {
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         let text = std::fs::read_to_string(&path).expect("read .spl");
         let shared2 = shared.clone();
         let name2 = name.clone();
         let text2 = text.clone();
-        trials.push(Trial::ignorable_test(format!("seed::{name}::parses"), move || {
-            let Some(shared) = shared2 else {
-                return Ok(Completion::ignored_with(common::SHARED_MISSING));
-            };
-            guarded(|| check_search(&format!("seed__{name2}"), &text2, &shared))
-        }));
+        trials.push(Trial::ignorable_test(
+            format!("seed::{name}::parses"),
+            move || {
+                let Some(shared) = shared2 else {
+                    return Ok(Completion::ignored_with(common::SHARED_MISSING));
+                };
+                guarded(|| check_search(&format!("seed__{name2}"), &text2, &shared))
+            },
+        ));
         let shared2 = shared.clone();
-        trials.push(Trial::ignorable_test(format!("seed::{name}::verbatim"), move || {
-            let Some(shared) = shared2 else {
-                return Ok(Completion::ignored_with(common::SHARED_MISSING));
-            };
-            guarded(|| {
-                let seed_file = SEEDS
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, f)| *f)
-                    .unwrap_or_else(|| panic!("no seed listed for {name}"));
-                let seed = std::fs::read_to_string(shared.join("seeds").join(seed_file)).expect("seed file");
-                assert!(occurs_verbatim(&text, &seed), "{name}.spl does not occur verbatim in {seed_file}");
-            })
-        }));
+        trials.push(Trial::ignorable_test(
+            format!("seed::{name}::verbatim"),
+            move || {
+                let Some(shared) = shared2 else {
+                    return Ok(Completion::ignored_with(common::SHARED_MISSING));
+                };
+                guarded(|| {
+                    let seed_file = SEEDS
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, f)| *f)
+                        .unwrap_or_else(|| panic!("no seed listed for {name}"));
+                    let seed = std::fs::read_to_string(shared.join("seeds").join(seed_file))
+                        .expect("seed file");
+                    assert!(
+                        occurs_verbatim(&text, &seed),
+                        "{name}.spl does not occur verbatim in {seed_file}"
+                    );
+                })
+            },
+        ));
     }
 
     match &shared {
@@ -131,7 +164,11 @@ fn main() {
                 .collect();
             paths.sort();
             for p in paths {
-                let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+                let stem = p
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
                 let dir = dir.clone();
                 trials.push(Trial::test(format!("upstream::{stem}"), move || {
                     guarded(|| {
@@ -144,18 +181,19 @@ fn main() {
                 }));
             }
         }
-        None => trials.push(
-            Trial::test("upstream::detections", || Ok(())).with_ignored_flag(true),
-        ),
+        None => trials.push(Trial::test("upstream::detections", || Ok(())).with_ignored_flag(true)),
     }
 
     let shared2 = shared.clone();
-    trials.push(Trial::ignorable_test("seed::business_hours_precedence", move || {
-        let Some(shared) = shared2 else {
-            return Ok(Completion::ignored_with(common::SHARED_MISSING));
-        };
-        guarded(|| business_hours(&shared))
-    }));
+    trials.push(Trial::ignorable_test(
+        "seed::business_hours_precedence",
+        move || {
+            let Some(shared) = shared2 else {
+                return Ok(Completion::ignored_with(common::SHARED_MISSING));
+            };
+            guarded(|| business_hours(&shared))
+        },
+    ));
 
     libtest_mimic::run(&args, trials).exit();
 }
@@ -163,9 +201,12 @@ fn main() {
 /// R1.3 on the real detection: the first command is
 /// `sourcetype=aws:cloudtrail AND eventSource AND eventName AND (date_hour>=20 OR ...)`.
 fn business_hours(shared: &Path) {
-    let text = std::fs::read_to_string(corpus_dir().join("aws_ecr_container_upload_outside_business_hours.spl"))
-        .expect("corpus file");
-    let p = minispl_parser::parse(&text, &common::upstream_macros(shared)).unwrap_or_else(|e| panic!("{}", e.render()));
+    let text = std::fs::read_to_string(
+        corpus_dir().join("aws_ecr_container_upload_outside_business_hours.spl"),
+    )
+    .expect("corpus file");
+    let p = minispl_parser::parse(&text, &common::upstream_macros(shared))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
     let Some(Command::Search(s)) = p.commands.first() else {
         panic!("first command is not a search: {:?}", p.commands.first());
     };
@@ -173,7 +214,9 @@ fn business_hours(shared: &Path) {
         panic!("not an AND: {:?}", s.expr);
     };
     let cmp = |e: &SearchExpr| match e {
-        SearchExpr::Compare { field, op, value, .. } => format!("{field}{}{}", op.as_str(), value.text),
+        SearchExpr::Compare {
+            field, op, value, ..
+        } => format!("{field}{}{}", op.as_str(), value.text),
         other => panic!("not a comparison: {other:?}"),
     };
     assert_eq!(items.len(), 4, "{items:?}");
@@ -186,6 +229,11 @@ fn business_hours(shared: &Path) {
     let alts: Vec<String> = alts.iter().map(cmp).collect();
     assert_eq!(
         alts,
-        ["date_hour>=20", "date_hour<8", "date_wday=saturday", "date_wday=sunday"]
+        [
+            "date_hour>=20",
+            "date_hour<8",
+            "date_wday=saturday",
+            "date_wday=sunday"
+        ]
     );
 }

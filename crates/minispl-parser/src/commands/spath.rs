@@ -14,13 +14,13 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
         path: None,
         span,
     };
-    let mut path_span = None;
+    let mut path_given: Option<String> = None;
     for o in opts {
         let slot = match o.name.as_str() {
             "input" => &mut s.input,
             "output" => &mut s.output,
             _ => {
-                path_span = Some(o.span);
+                path_given = Some(format!("path={}", o.value));
                 &mut s.path
             }
         };
@@ -35,12 +35,12 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
                 format!("unexpected `{}`: `spath` takes one path", w.text),
                 w.span,
             );
-            if let Some(p) = path_span {
-                err = err.note(format!("the path was already given at byte {}", p.start));
+            if let Some(p) = &path_given {
+                err = err.note(format!("the path was already given as `{p}`"));
             }
             return Err(err);
         }
-        path_span = Some(w.span);
+        path_given = Some(w.text.clone());
         s.path = Some(w.text);
     }
     Ok(Command::Spath(s))

@@ -70,7 +70,11 @@ pub fn upstream_macros(shared: &Path) -> FixtureMacros {
             definition: m.definition,
         });
     }
-    macros.insert(def("drop_dm_object_name", &["object"], "rename $object$.* AS *"));
+    macros.insert(def(
+        "drop_dm_object_name",
+        &["object"],
+        "rename $object$.* AS *",
+    ));
     FixtureMacros {
         macros,
         filter: def("any_filter", &[], "search *"),
@@ -90,7 +94,11 @@ pub fn conformance_macros() -> Macros {
         &["field"],
         "convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime($field$)",
     ));
-    m.insert(def("drop_dm_object_name", &["object"], "rename $object$.* AS *"));
+    m.insert(def(
+        "drop_dm_object_name",
+        &["object"],
+        "rename $object$.* AS *",
+    ));
     m
 }
 
