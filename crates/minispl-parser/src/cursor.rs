@@ -12,6 +12,10 @@ use crate::diagnostic::ParseError;
 /// search-language levels fit in debug), so no input can overflow the stack.
 pub const MAX_NESTING: usize = 100;
 
+/// Binary operators in one eval expression. A left-associative chain is as deep as it is
+/// long, and printing, serialising and dropping an expression recurse over that depth.
+pub const MAX_EXPR_OPERATORS: usize = 1000;
+
 pub(crate) type PResult<T> = Result<T, ParseError>;
 
 /// How backslashes inside a token are read.
@@ -45,6 +49,8 @@ pub(crate) struct Cursor<'a> {
     pub pos: usize,
     pub end: usize,
     pub depth: usize,
+    /// Binary operators in the eval expression being parsed (see MAX_EXPR_OPERATORS).
+    pub ops: usize,
 }
 
 pub(crate) fn is_word_char(c: char) -> bool {
@@ -58,6 +64,7 @@ impl<'a> Cursor<'a> {
             pos: start,
             end,
             depth: 0,
+            ops: 0,
         }
     }
 

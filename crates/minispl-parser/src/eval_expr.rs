@@ -4,12 +4,19 @@
 //! left-associative (`10-2-3` is 5).
 
 use crate::ast::{BinaryOp, Expr, Span, UnaryOp};
-use crate::cursor::{Cursor, Escapes, PResult};
+use crate::cursor::{Cursor, Escapes, PResult, MAX_EXPR_OPERATORS};
 use crate::diagnostic::ParseError;
 use nom::number::complete::recognize_float;
 
-/// Parse one expression at the cursor; stops before a top-level `,` or `)` or the end.
-pub(crate) fn parse(c: &mut Cursor<'_>) -> PResult<Expr> {
+/// Parse one whole expression (an eval assignment, a `where` clause, ...) at the cursor;
+/// stops before a top-level `,` or `)` or the end.
+pub(crate) fn parse_expression(c: &mut Cursor<'_>) -> PResult<Expr> {
+    c.ops = 0;
+    parse(c)
+}
+
+/// Parse a subexpression (inside parentheses or call arguments).
+fn parse(c: &mut Cursor<'_>) -> PResult<Expr> {
     c.skip_ws();
     let start = c.here();
     c.enter(start)?;
@@ -20,14 +27,21 @@ pub(crate) fn parse(c: &mut Cursor<'_>) -> PResult<Expr> {
 
 const KEYWORDS: [&str; 6] = ["AND", "OR", "XOR", "NOT", "LIKE", "IN"];
 
-fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+fn binary(c: &mut Cursor<'_>, op: BinaryOp, lhs: Expr, rhs: Expr) -> PResult<Expr> {
     let span = lhs.span().to(rhs.span());
-    Expr::Binary {
+    c.ops += 1;
+    if c.ops > MAX_EXPR_OPERATORS {
+        return Err(ParseError::new(
+            format!("expression too long: more than {MAX_EXPR_OPERATORS} operators"),
+            span,
+        ));
+    }
+    Ok(Expr::Binary {
         op,
         lhs: Box::new(lhs),
         rhs: Box::new(rhs),
         span,
-    }
+    })
 }
 
 /// The operand after a binary operator: an error naming the operator when missing.
@@ -51,7 +65,7 @@ fn xor(c: &mut Cursor<'_>) -> PResult<Expr> {
     let mut lhs = or(c)?;
     while let Some(s) = c.kw_exact("XOR") {
         let rhs = operand(c, "XOR", s, or)?;
-        lhs = binary(BinaryOp::Xor, lhs, rhs);
+        lhs = binary(c, BinaryOp::Xor, lhs, rhs)?;
     }
     Ok(lhs)
 }
@@ -60,7 +74,7 @@ fn or(c: &mut Cursor<'_>) -> PResult<Expr> {
     let mut lhs = and(c)?;
     while let Some(s) = c.kw_exact("OR") {
         let rhs = operand(c, "OR", s, and)?;
-        lhs = binary(BinaryOp::Or, lhs, rhs);
+        lhs = binary(c, BinaryOp::Or, lhs, rhs)?;
     }
     Ok(lhs)
 }
@@ -69,7 +83,7 @@ fn and(c: &mut Cursor<'_>) -> PResult<Expr> {
     let mut lhs = not(c)?;
     while let Some(s) = c.kw_exact("AND") {
         let rhs = operand(c, "AND", s, not)?;
-        lhs = binary(BinaryOp::And, lhs, rhs);
+        lhs = binary(c, BinaryOp::And, lhs, rhs)?;
     }
     Ok(lhs)
 }
@@ -121,6 +135,13 @@ fn comparison(c: &mut Cursor<'_>) -> PResult<Expr> {
             c.pos += 1;
             let list = args(c, open)?;
             let span = lhs.span().to(Span::new(c.pos, c.pos));
+            c.ops += 1;
+            if c.ops > MAX_EXPR_OPERATORS {
+                return Err(ParseError::new(
+                    format!("expression too long: more than {MAX_EXPR_OPERATORS} operators"),
+                    span,
+                ));
+            }
             lhs = Expr::In {
                 expr: Box::new(lhs),
                 list,
@@ -132,7 +153,7 @@ fn comparison(c: &mut Cursor<'_>) -> PResult<Expr> {
         };
         let op_span = Span::new(at, c.pos);
         let rhs = operand(c, op.as_str(), op_span, additive)?;
-        lhs = binary(op, lhs, rhs);
+        lhs = binary(c, op, lhs, rhs)?;
     }
     Ok(lhs)
 }
@@ -159,7 +180,7 @@ fn additive(c: &mut Cursor<'_>) -> PResult<Expr> {
         };
         c.pos += 1;
         let rhs = operand(c, op.as_str(), Span::new(at, at + 1), multiplicative)?;
-        lhs = binary(op, lhs, rhs);
+        lhs = binary(c, op, lhs, rhs)?;
     }
     Ok(lhs)
 }
@@ -177,7 +198,7 @@ fn multiplicative(c: &mut Cursor<'_>) -> PResult<Expr> {
         };
         c.pos += 1;
         let rhs = operand(c, op.as_str(), Span::new(at, at + 1), unary)?;
-        lhs = binary(op, lhs, rhs);
+        lhs = binary(c, op, lhs, rhs)?;
     }
     Ok(lhs)
 }
@@ -357,7 +378,7 @@ mod tests {
 
     fn p(s: &str) -> Expr {
         let mut c = Cursor::new(s, 0, s.len());
-        let e = parse(&mut c).unwrap();
+        let e = parse_expression(&mut c).unwrap();
         assert!(c.at_end(), "leftover in {s:?}: {:?}", c.rest());
         e
     }
@@ -428,19 +449,19 @@ mod tests {
     #[test]
     fn missing_operand_is_an_error() {
         let s = "1 +";
-        let err = parse(&mut Cursor::new(s, 0, s.len())).unwrap_err();
+        let err = parse_expression(&mut Cursor::new(s, 0, s.len())).unwrap_err();
         assert_eq!(err.span, Span::new(2, 3));
         let s = "(1";
-        let err = parse(&mut Cursor::new(s, 0, s.len())).unwrap_err();
+        let err = parse_expression(&mut Cursor::new(s, 0, s.len())).unwrap_err();
         assert!(err.message.contains("unbalanced"), "{}", err.message);
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let s = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        let err = parse(&mut Cursor::new(&s, 0, s.len())).unwrap_err();
+        let err = parse_expression(&mut Cursor::new(&s, 0, s.len())).unwrap_err();
         assert!(err.message.contains("nesting"), "{}", err.message);
         let s = "-".repeat(10_000) + "1";
-        assert!(parse(&mut Cursor::new(&s, 0, s.len())).is_err());
+        assert!(parse_expression(&mut Cursor::new(&s, 0, s.len())).is_err());
     }
 }

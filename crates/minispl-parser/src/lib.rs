@@ -77,7 +77,7 @@ pub fn parse_eval_expr(text: &str) -> Result<ast::Expr, ParseError> {
                 ParseError::new("empty expression", Span::new(0, 0)).expected("an expression")
             );
         }
-        let e = eval_expr::parse(c)?;
+        let e = eval_expr::parse_expression(c)?;
         if !c.at_end() {
             return Err(c.unexpected("an operator or the end of the expression"));
         }

@@ -36,7 +36,7 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
                     .expected("an expression"),
             );
         }
-        let expr = crate::eval_expr::parse(c)?;
+        let expr = crate::eval_expr::parse_expression(c)?;
         let a_span = Span::new(start, expr.span().end);
         assignments.push(Assignment {
             target,

@@ -28,7 +28,7 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
             if h.condition.is_some() {
                 return Err(c.unexpected("the end of the `head` command"));
             }
-            h.condition = Some(crate::eval_expr::parse(c)?);
+            h.condition = Some(crate::eval_expr::parse_expression(c)?);
             continue;
         }
         let w = c.expect_word("a count, an option or `(expression)`")?;

@@ -135,7 +135,7 @@ pub(crate) fn aggregation(c: &mut Cursor<'_>) -> PResult<Aggregation> {
         if eval_follows {
             c.kw("eval");
             c.skip_ws();
-            argument = Some(AggArgument::Eval(crate::eval_expr::parse(c)?));
+            argument = Some(AggArgument::Eval(crate::eval_expr::parse_expression(c)?));
         } else if let Some(w) = c.word()? {
             argument = Some(AggArgument::Field(w.text));
         } else {

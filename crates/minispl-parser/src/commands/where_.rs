@@ -11,7 +11,7 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
                 .expected("an expression"),
         );
     }
-    let expr = crate::eval_expr::parse(c)?;
+    let expr = crate::eval_expr::parse_expression(c)?;
     if !c.at_end() {
         return Err(c.unexpected("an operator or the end of the expression"));
     }

@@ -36,6 +36,16 @@ pub struct FixtureMacros {
     filter: MacroDef,
 }
 
+impl FixtureMacros {
+    /// `macros` plus the `*_filter` fallback.
+    pub fn with(macros: Macros) -> Self {
+        FixtureMacros {
+            macros,
+            filter: def("any_filter", &[], "search *"),
+        }
+    }
+}
+
 impl MacroTable for FixtureMacros {
     fn lookup(&self, name: &str, arity: usize) -> Option<&MacroDef> {
         self.macros
