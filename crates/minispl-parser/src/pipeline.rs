@@ -57,13 +57,12 @@ pub(crate) fn split(src: &str, start: usize, end: usize) -> PResult<Vec<Span>> {
                 }
                 brackets.push(i)
             }
-            b']' => {
-                if brackets.pop().is_none() {
-                    return Err(ParseError::new(
-                        "unbalanced `]`: no matching `[`",
-                        Span::new(i, i + 1),
-                    ));
-                }
+            // The guard pops: a matched `]` falls through to the last arm.
+            b']' if brackets.pop().is_none() => {
+                return Err(ParseError::new(
+                    "unbalanced `]`: no matching `[`",
+                    Span::new(i, i + 1),
+                ));
             }
             b'|' if brackets.is_empty() => {
                 out.push(Span::new(seg_start, i));

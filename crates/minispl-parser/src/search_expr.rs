@@ -14,7 +14,7 @@ pub(crate) fn parse(c: &mut Cursor<'_>, stop_at_by: bool) -> PResult<Option<Sear
     }
     let mut p = Parser { c, stop_at_by };
     let e = p.and_expr()?;
-    if !p.c.at_end() && !(stop_at_by && p.c.peek_kw("by")) {
+    if !(p.c.at_end() || (stop_at_by && p.c.peek_kw("by"))) {
         if p.c.peek() == Some(')') {
             let s = p.c.next_span();
             return Err(ParseError::new("unbalanced `)`: no matching `(`", s));
@@ -342,5 +342,134 @@ fn push_flat(items: &mut Vec<SearchExpr>, e: SearchExpr, and: bool) {
         SearchExpr::And(v) if and => items.extend(v),
         SearchExpr::Or(v) if !and => items.extend(v),
         e => items.push(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> SearchExpr {
+        let mut c = Cursor::new(s, 0, s.len());
+        parse(&mut c, false).unwrap().unwrap()
+    }
+
+    /// Compact view ignoring spans: `&[...]`, `|[...]`, `!x`, `f=v`, `"phrase"`.
+    fn sx(e: &SearchExpr) -> String {
+        let v = |v: &SearchValue| {
+            let t = if v.quoted {
+                format!("{:?}", v.text)
+            } else {
+                v.text.clone()
+            };
+            match v.modifier {
+                TermModifier::None => t,
+                TermModifier::Case => format!("CASE({t})"),
+                TermModifier::Term => format!("TERM({t})"),
+            }
+        };
+        match e {
+            SearchExpr::And(x) => format!("&[{}]", x.iter().map(sx).collect::<Vec<_>>().join(" ")),
+            SearchExpr::Or(x) => format!("|[{}]", x.iter().map(sx).collect::<Vec<_>>().join(" ")),
+            SearchExpr::Not(x) => format!("!{}", sx(x)),
+            SearchExpr::Compare {
+                field, op, value, ..
+            } => format!("{field}{}{}", op.as_str(), v(value)),
+            SearchExpr::In { field, values, .. } => {
+                format!(
+                    "{field} IN({})",
+                    values.iter().map(v).collect::<Vec<_>>().join(",")
+                )
+            }
+            SearchExpr::Term(t) => v(t),
+        }
+    }
+
+    #[test]
+    fn or_binds_tighter_than_and_r1_3() {
+        // EC-001, EC-002, EC-004.
+        assert_eq!(sx(&p("a=1 b=2 OR c=3")), "&[a=1 |[b=2 c=3]]");
+        assert_eq!(sx(&p("a=1 AND b=2 OR c=3")), "&[a=1 |[b=2 c=3]]");
+        assert_eq!(sx(&p("a=1 OR b=2 c=3")), "&[|[a=1 b=2] c=3]");
+        assert_eq!(sx(&p("NOT a=1 OR b=2")), "|[!a=1 b=2]");
+        assert_eq!(
+            sx(&p("login NOT (error OR fail)")),
+            "&[login !|[error fail]]"
+        );
+    }
+
+    #[test]
+    fn and_and_or_are_flattened() {
+        assert_eq!(sx(&p("a (b c) AND d")), "&[a b c d]");
+        assert_eq!(sx(&p("(a OR b) OR c")), "|[a b c]");
+    }
+
+    #[test]
+    fn lower_case_operators_are_terms_r1_2() {
+        assert_eq!(sx(&p("a=1 or b=2")), "&[a=1 or b=2]");
+        assert_eq!(sx(&p("x not y and z")), "&[x not y and z]");
+    }
+
+    #[test]
+    fn comparisons_values_and_quoting() {
+        assert_eq!(sx(&p("n>9 v<=abb x!=1 s>=2")), "&[n>9 v<=abb x!=1 s>=2]");
+        assert_eq!(sx(&p(r#"msg="say \"hi\"""#)), r#"msg="say \"hi\"""#);
+        assert_eq!(
+            sx(&p(r#"country="IN" error "AND""#)),
+            r#"&[country="IN" error "AND"]"#
+        );
+        assert_eq!(
+            sx(&p("tag::eventtype=x a.b{}.c=*y*")),
+            "&[tag::eventtype=x a.b{}.c=*y*]"
+        );
+        assert_eq!(sx(&p(r#""field name"=v"#)), "field name=v");
+        assert_eq!(sx(&p("user = \"u\"")), "user=\"u\"");
+        assert_eq!(sx(&p(r"p=a\|b q=\s")), r"&[p=a|b q=\s]");
+        assert_eq!(sx(&p("ip=10.0.0.0/8")), "ip=10.0.0.0/8");
+    }
+
+    #[test]
+    fn in_lists_r1_15() {
+        assert_eq!(sx(&p(r#"s IN (40*, "500")"#)), r#"s IN(40*,"500")"#);
+        assert_eq!(sx(&p("s IN(a,b)")), "s IN(a,b)");
+        assert_eq!(sx(&p("NOT s IN (a b)")), "!s IN(a,b)");
+    }
+
+    #[test]
+    fn case_and_term_directives() {
+        assert_eq!(
+            sx(&p("user=CASE(admin) TERM(127.0.0.1)")),
+            "&[user=CASE(admin) TERM(127.0.0.1)]"
+        );
+        // Lower case is an ordinary word followed by a group.
+        assert_eq!(sx(&p("case(x)")), "&[case x]");
+    }
+
+    #[test]
+    fn keyword_values_need_quotes_r1_5() {
+        let s = "country=IN";
+        let err = parse(&mut Cursor::new(s, 0, s.len()), false).unwrap_err();
+        assert_eq!(err.span, Span::new(8, 10));
+    }
+
+    #[test]
+    fn tstats_where_stops_at_by() {
+        let s = "a=1 OR b=2 by host";
+        let mut c = Cursor::new(s, 0, s.len());
+        assert_eq!(sx(&parse(&mut c, true).unwrap().unwrap()), "|[a=1 b=2]");
+        assert!(c.peek_kw("by"));
+    }
+
+    #[test]
+    fn spans_point_into_the_text() {
+        let SearchExpr::And(v) = p("a=1  bb") else {
+            panic!()
+        };
+        let SearchExpr::Compare { span, value, .. } = &v[0] else {
+            panic!()
+        };
+        assert_eq!((*span, value.span), (Span::new(0, 3), Span::new(2, 3)));
+        let SearchExpr::Term(t) = &v[1] else { panic!() };
+        assert_eq!(t.span, Span::new(5, 7));
     }
 }

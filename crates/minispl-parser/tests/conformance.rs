@@ -90,7 +90,7 @@ fn main() {
             let all = cases(&md);
             assert!(all.len() > 80, "found only {} cases", all.len());
             for (id, spl) in all {
-                trials.push(Trial::test(format!("{id}"), move || run_case(&id, &spl)));
+                trials.push(Trial::test(id.clone(), move || run_case(&id, &spl)));
             }
         }
         None => trials.push(Trial::ignorable_test("conformance", || {

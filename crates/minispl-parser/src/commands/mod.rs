@@ -358,3 +358,413 @@ pub(crate) fn subsearch(c: &mut Cursor<'_>, ctx: Ctx<'_>) -> PResult<crate::ast:
     c.pos = i + 1;
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::*;
+    use crate::{parse, parse_with, FirstSegment, MacroDef, Macros, ParseError, ParseOptions};
+
+    fn pipeline(text: &str) -> Result<Pipeline, ParseError> {
+        parse_with(
+            text,
+            &Macros::new(),
+            ParseOptions {
+                first_segment: FirstSegment::CommandIfKnown,
+            },
+        )
+    }
+
+    fn cmd(text: &str) -> Command {
+        match pipeline(text) {
+            Ok(mut p) => p.commands.remove(0),
+            Err(e) => panic!("{}", e.render()),
+        }
+    }
+
+    fn err(text: &str) -> ParseError {
+        pipeline(text).expect_err(text)
+    }
+
+    #[test]
+    fn spath_options_in_any_order_and_input_is_never_a_search_term() {
+        let want = Spath {
+            input: Some("j".into()),
+            output: Some("o".into()),
+            path: Some("k".into()),
+            span: Span::new(0, 0),
+        };
+        for text in [
+            "spath input=j output=o k",
+            "spath k output=o input=j",
+            "spath output=o path=k input=j",
+        ] {
+            let Command::Spath(s) = cmd(text) else {
+                panic!("{text}")
+            };
+            assert_eq!(
+                (s.input, s.output, s.path),
+                (want.input.clone(), want.output.clone(), want.path.clone())
+            );
+        }
+        assert!(err("spath inptu=j")
+            .message
+            .contains("unknown option `inptu`"));
+    }
+
+    #[test]
+    fn command_names_are_case_insensitive_and_bucket_is_bin() {
+        assert!(matches!(cmd("| STATS count"), Command::Stats(_)));
+        assert!(matches!(cmd("| Eval x=1"), Command::Eval(_)));
+        let Command::Bin(b) = cmd("bucket _time span=1h") else {
+            panic!()
+        };
+        assert_eq!(
+            (b.field.as_str(), b.bucket_span.as_deref()),
+            ("_time", Some("1h"))
+        );
+        assert_eq!(err("| frobnicate").message, "unknown command `frobnicate`");
+    }
+
+    #[test]
+    fn stats_aggregations_aliases_by_and_default_names() {
+        let Command::Stats(s) =
+            cmd("stats allnum=true count min(_time) as firstTime, dc( x ) BY a, b c")
+        else {
+            panic!()
+        };
+        assert_eq!(s.options[0].name, "allnum");
+        let names: Vec<&str> = s.aggregations.iter().map(|a| a.output_name()).collect();
+        assert_eq!(names, ["count", "firstTime", "dc(x)"]);
+        assert_eq!(s.by, ["a", "b", "c"]);
+        let Command::Stats(s) = cmd(r#"stats count(eval(status="404")) as nf, perc95(x), C"#)
+        else {
+            panic!()
+        };
+        assert!(matches!(
+            &s.aggregations[0].argument,
+            Some(AggArgument::Eval(Expr::Binary {
+                op: BinaryOp::Eq,
+                ..
+            }))
+        ));
+        assert_eq!(
+            s.aggregations[0].default_name,
+            r#"count(eval(status="404"))"#
+        );
+        assert_eq!(s.aggregations[1].function, "perc95");
+        assert_eq!(s.aggregations[2].function, "c");
+        assert!(err("stats count by").message.contains("BY"));
+        assert!(err("stats foo=1 count")
+            .message
+            .contains("unknown option `foo`"));
+        assert!(matches!(
+            cmd("eventstats max(x) as m by h"),
+            Command::Eventstats(_)
+        ));
+        let Command::Streamstats(s) = cmd("streamstats current=false window=2 sum(x) as prev")
+        else {
+            panic!()
+        };
+        assert_eq!(s.options.len(), 2);
+        assert!(err("streamstats window=big count")
+            .message
+            .contains("bad value"));
+    }
+
+    #[test]
+    fn tstats_with_options_datamodel_where_by_span() {
+        let text = r#"| tstats summariesonly=false allow_old_summaries=true fillnull_value=null count from datamodel=Cloud_Infrastructure.Compute where Compute.user_type!="AssumeRole" AND x IN (a, b) by Compute.src span=1h"#;
+        let Command::Tstats(t) = cmd(text) else {
+            panic!()
+        };
+        assert_eq!(t.options.len(), 3);
+        let dm = t.datamodel.unwrap();
+        assert_eq!(
+            (dm.model.as_str(), dm.dataset.as_deref()),
+            ("Cloud_Infrastructure", Some("Compute"))
+        );
+        assert!(matches!(t.where_clause, Some(SearchExpr::And(ref v)) if v.len() == 2));
+        assert_eq!(t.by, ["Compute.src"]);
+        assert_eq!(t.bucket_span.as_deref(), Some("1h"));
+        assert!(err("search a | tstats count")
+            .message
+            .contains("generating"));
+    }
+
+    #[test]
+    fn rename_pairs_with_wildcards_quotes_and_joined_tokens() {
+        let Command::Rename(r) = cmd(r#"rename a as x, b AS y c* AS "d e*", "Compute".* AS *"#)
+        else {
+            panic!()
+        };
+        let pairs: Vec<(&str, &str)> = r
+            .pairs
+            .iter()
+            .map(|p| (p.from.as_str(), p.to.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("a", "x"), ("b", "y"), ("c*", "d e*"), ("Compute.*", "*")]
+        );
+        // EC-050 parses: the wildcard mismatch is an evaluation error.
+        assert!(pipeline("rename a* AS b").is_ok());
+    }
+
+    #[test]
+    fn eval_targets_r6_4_and_r6_5() {
+        let Command::Eval(e) =
+            cmd(r#"eval {name}=val, "Account ID"=x, low-user = lower(username), 'q.r'=1"#)
+        else {
+            panic!()
+        };
+        let targets: Vec<AssignTarget> = e.assignments.into_iter().map(|a| a.target).collect();
+        assert_eq!(
+            targets,
+            [
+                AssignTarget::Dynamic("name".into()),
+                AssignTarget::Field("Account ID".into()),
+                AssignTarget::Field("low-user".into()),
+                AssignTarget::Field("q.r".into()),
+            ]
+        );
+        assert!(
+            pipeline("eval b=(x>1)").is_ok(),
+            "EC-089 fails at evaluation, not parsing"
+        );
+    }
+
+    #[test]
+    fn convert_functions_with_and_without_as() {
+        let Command::Convert(c) =
+            cmd(r#"convert timeformat="%Y" ctime(t) AS day, mktime(*Time) num(x)"#)
+        else {
+            panic!()
+        };
+        assert_eq!(c.timeformat.as_deref(), Some("%Y"));
+        let f: Vec<(ConvertFunction, &str, Option<&str>)> = c
+            .conversions
+            .iter()
+            .map(|v| (v.function, v.field.as_str(), v.alias.as_deref()))
+            .collect();
+        assert_eq!(
+            f,
+            [
+                (ConvertFunction::Ctime, "t", Some("day")),
+                (ConvertFunction::Mktime, "*Time", None),
+                (ConvertFunction::Num, "x", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn field_list_commands() {
+        let Command::Table(t) = cmd("table b, a c*") else {
+            panic!()
+        };
+        assert_eq!(t.fields, ["b", "a", "c*"]);
+        let Command::Fields(f) = cmd("fields - _raw, x") else {
+            panic!()
+        };
+        assert!(f.remove);
+        assert_eq!(f.fields, ["_raw", "x"]);
+        let Command::Fields(f) = cmd("fields -x") else {
+            panic!()
+        };
+        assert!(!f.remove, "`-x` is a field name, not the minus flag");
+        let Command::Dedup(d) = cmd("dedup 2 u v keepempty=true sortby -x +y") else {
+            panic!()
+        };
+        assert_eq!(
+            (d.count, d.fields.len(), d.keepempty, d.sortby.len()),
+            (2, 2, true, 2)
+        );
+        assert!(d.sortby[0].descending && !d.sortby[1].descending);
+        let Command::Sort(s) = cmd("sort 0 -num(n), str(m) desc") else {
+            panic!()
+        };
+        assert_eq!(s.limit, Some(0));
+        assert_eq!(
+            (s.keys[0].descending, s.keys[0].collation),
+            (true, SortCollation::Num)
+        );
+        assert_eq!(
+            (s.keys[1].field.as_str(), s.keys[1].collation),
+            ("m", SortCollation::Str)
+        );
+        assert!(s.reverse);
+        let Command::Sort(s) = cmd("sort - n limit=5") else {
+            panic!()
+        };
+        assert_eq!((s.limit, s.keys[0].descending), (Some(5), true));
+    }
+
+    #[test]
+    fn head_tail_fillnull_makeresults() {
+        let Command::Head(h) = cmd("head") else {
+            panic!()
+        };
+        assert_eq!(h.limit, 10);
+        let Command::Head(h) = cmd("head limit=3 (x<3) keeplast=true") else {
+            panic!()
+        };
+        assert_eq!(
+            (h.limit, h.keeplast, h.condition.is_some()),
+            (3, true, true)
+        );
+        let Command::Tail(t) = cmd("tail 4") else {
+            panic!()
+        };
+        assert_eq!(t.limit, 4);
+        let Command::Fillnull(f) = cmd(r#"fillnull value="N/A" a b"#) else {
+            panic!()
+        };
+        assert_eq!((f.value.as_str(), f.fields.len()), ("N/A", 2));
+        let Command::Fillnull(f) = cmd("fillnull") else {
+            panic!()
+        };
+        assert_eq!(f.value, "0");
+        let Command::Makeresults(m) = cmd("| makeresults count=3 annotate=t") else {
+            panic!()
+        };
+        assert_eq!((m.count, m.annotate), (3, true));
+    }
+
+    #[test]
+    fn rex_and_regex_keep_regex_backslashes() {
+        let Command::Rex(r) = cmd(r#"rex field=_raw max_match=0 "ip=(?<ip>\d+\.\d+)""#) else {
+            panic!()
+        };
+        assert_eq!(
+            (r.max_match, r.pattern.as_str()),
+            (0, r"ip=(?<ip>\d+\.\d+)")
+        );
+        // EC-125: `\\\\` in SPL is the regex `\\`.
+        let Command::Rex(r) = cmd(r#"rex field=p mode=sed "s/\\\\/\//g""#) else {
+            panic!()
+        };
+        assert!(r.sed);
+        assert_eq!(r.pattern, r"s/\\/\//g");
+        let Command::Regex(r) = cmd(r#"regex f!="a\|b""#) else {
+            panic!()
+        };
+        assert_eq!(
+            (r.field.as_str(), r.negate, r.pattern.as_str()),
+            ("f", true, r"a\|b")
+        );
+        let Command::Regex(r) = cmd(r#"regex "x""#) else {
+            panic!()
+        };
+        assert_eq!(r.field, "_raw");
+    }
+
+    #[test]
+    fn lookups_top_rare_and_multivalue_commands() {
+        let Command::Lookup(l) =
+            cmd("lookup local=true users.csv user AS u, id OUTPUTNEW dept AS d level")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (l.table.as_str(), l.inputs.len(), l.options.len()),
+            ("users.csv", 2, 1)
+        );
+        assert_eq!(l.inputs[0].event_field.as_deref(), Some("u"));
+        let out = l.output.unwrap();
+        assert!(out.new_only);
+        assert_eq!(out.fields.len(), 2);
+        let Command::Inputlookup(i) = cmd("| inputlookup max=5 users.csv where level>1 dept=ops")
+        else {
+            panic!()
+        };
+        assert!(matches!(i.where_clause, Some(SearchExpr::And(_))));
+        let Command::Top(t) = cmd("top limit=3 x y by z") else {
+            panic!()
+        };
+        assert_eq!(
+            (t.fields.len(), t.by.as_slice()),
+            (2, &["z".to_string()][..])
+        );
+        assert!(matches!(cmd("rare x"), Command::Rare(_)));
+        let Command::Makemv(m) = cmd(r#"makemv delim="," allowempty=true f"#) else {
+            panic!()
+        };
+        assert_eq!(
+            (m.delim.as_deref(), m.allowempty, m.field.as_str()),
+            (Some(","), true, "f")
+        );
+        assert!(matches!(
+            cmd("mvcombine delim=\";\" ip"),
+            Command::Mvcombine(_)
+        ));
+        assert!(matches!(cmd("nomv u"), Command::Nomv(_)));
+        let Command::Mvexpand(m) = cmd("mvexpand limit=2 u") else {
+            panic!()
+        };
+        assert_eq!((m.field.as_str(), m.limit), ("u", Some(2)));
+    }
+
+    #[test]
+    fn subsearches() {
+        let Command::Join(j) = cmd("join type=left user [| inputlookup users.csv]") else {
+            panic!()
+        };
+        assert_eq!(
+            (j.fields.as_slice(), j.options[0].value.as_str()),
+            (&["user".to_string()][..], "left")
+        );
+        assert!(matches!(j.subsearch.commands[0], Command::Inputlookup(_)));
+        let Command::Append(a) = cmd("append [ search x | head 1 ]") else {
+            panic!()
+        };
+        assert_eq!(a.subsearch.commands.len(), 2);
+    }
+
+    #[test]
+    fn first_segment_rules() {
+        // Splunk's rule: without a leading pipe the first segment is a search.
+        let p = parse("rename a AS b", &Macros::new()).unwrap();
+        assert!(matches!(p.commands[0], Command::Search(_)));
+        // An explicit `search` and a leading pipe with any command.
+        assert!(matches!(
+            parse("search x", &Macros::new()).unwrap().commands[0],
+            Command::Search(_)
+        ));
+        assert!(matches!(
+            parse("| eval x=1", &Macros::new()).unwrap().commands[0],
+            Command::Eval(_)
+        ));
+        assert!(parse("", &Macros::new()).is_err());
+        assert!(parse("   ", &Macros::new()).is_err());
+    }
+
+    #[test]
+    fn a_segment_emptied_by_a_macro_is_a_no_op_r2_11() {
+        let mut m = Macros::new();
+        m.insert(MacroDef {
+            name: "nothing".into(),
+            args: vec![],
+            definition: String::new(),
+        });
+        let p = parse("a | `nothing` | stats count", &m).unwrap();
+        assert_eq!(p.commands.len(), 2);
+        let p = parse("a | `nothing`", &m).unwrap();
+        assert_eq!(p.commands.len(), 1);
+        assert!(parse("a | | stats count", &m).is_err());
+    }
+
+    #[test]
+    fn errors_inside_macros_point_into_the_body_with_the_chain() {
+        let mut m = Macros::new();
+        m.insert(MacroDef {
+            name: "bad".into(),
+            args: vec!["f".into()],
+            definition: "stats dc by $f$".into(),
+        });
+        let e = parse("x | `bad(host)`", &m).unwrap_err();
+        let src = e.source.as_ref().unwrap();
+        assert_eq!(src.label, "macro `bad(1)`");
+        assert_eq!(&src.text[src.span.start..src.span.end], "dc");
+        assert_eq!(e.notes.len(), 1);
+        assert!(e.notes[0].contains("`bad(host)`"), "{:?}", e.notes);
+    }
+}
