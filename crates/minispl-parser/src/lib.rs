@@ -4,6 +4,39 @@
 //! [`expand_macros`] (text → [`Expanded`]), [`parse_expanded`] (expanded text →
 //! [`ast::Pipeline`]), and [`parse`] doing both. [`print::pipeline`] prints an AST back to
 //! canonical SPL such that `parse(print(ast)) == ast`.
+//!
+//! # Decisions on points the spec leaves open
+//!
+//! - **Command names** are case-insensitive (`STATS` = `stats`, `bucket` = `bin`). No
+//!   Splunk page found through the search tool states it either way; keywords such as
+//!   `AS`/`BY` are case-insensitive, while `AND`/`OR`/`NOT`/`IN` are upper case only (R1.2).
+//! - **R2.7 (UNCERTAIN) macro arguments**: commas inside double quotes or parentheses do
+//!   not split; quotes are kept verbatim in the substituted text
+//!   (`drop_dm_object_name("Compute")` gives `rename "Compute".* AS *`, and the lexer
+//!   joins `"Compute".*` into the one name `Compute.*`). `m(x=1)` binds by name only when
+//!   every argument is `name=value` with a name the definition declares; otherwise the
+//!   whole text is positional.
+//! - **R2.11 (UNCERTAIN) empty macros**: a pipeline segment left empty only because a
+//!   macro expanded to nothing is skipped; a literally empty segment (`a | | b`) or a
+//!   trailing `|` is an error.
+//! - **Comments** (```` ```...``` ````) are removed everywhere except inside double-quoted
+//!   strings, where backticks are literal text (R2.3).
+//! - **R7.2 default column names**: the aggregation text as written with whitespace
+//!   outside quotes removed (one space kept between two word characters):
+//!   `dc( x )` → `dc(x)`, `count(eval(x = "a"))` → `count(eval(x="a"))`.
+//! - **EC-050** `rename a* AS b` parses; the wildcard mismatch is an evaluation error.
+//!   **EC-089** `eval b=(x>1)` parses; the boolean result is an evaluation error.
+//! - **Escapes** (R1.17): in search terms and command arguments `\"`, `\\` and `\|`
+//!   are escapes and anything else is kept verbatim; in eval strings and in `rex`/`regex`
+//!   patterns only `\"` and `\\` are (so EC-125's `"s/\\\\/\//g"` is the regex
+//!   `s/\\/\//g`, and a regex `\|` stays a literal pipe).
+//! - **Limits**: nesting (parentheses, NOT/minus chains, calls, subsearches) to
+//!   [`MAX_NESTING`] levels, 1000 binary operators per eval expression, macro depth 50 and
+//!   4 MiB of growth from expansion; all are errors with spans, so no input overflows
+//!   the stack.
+//! - [`ParseOptions`] with [`FirstSegment::CommandIfKnown`] reads CONFORMANCE.md cases
+//!   such as `rename a AS b` as the command they name; the default is Splunk's rule
+//!   (the first segment is an implicit search).
 #![forbid(unsafe_code)]
 
 pub mod ast;

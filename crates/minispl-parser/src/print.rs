@@ -431,7 +431,8 @@ pub fn search_expr(e: &SearchExpr) -> String {
             .map(|x| search_child(x, 1))
             .collect::<Vec<_>>()
             .join(" OR "),
-        SearchExpr::Not(x) => format!("NOT {}", search_child(x, 2)),
+        // NOT takes one term or group: only And/Or operands need parentheses.
+        SearchExpr::Not(x) => format!("NOT {}", search_child(x, 1)),
         SearchExpr::Compare {
             field, op, value, ..
         } => {
@@ -609,5 +610,83 @@ pub fn expr(e: &Expr) -> String {
                 list.iter().map(expr).collect::<Vec<_>>().join(", ")
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{parse, Macros};
+
+    /// Canonical text of `text`, checking that it re-parses to the same text.
+    fn canon(text: &str) -> String {
+        let p = parse(text, &Macros::new()).unwrap_or_else(|e| panic!("{}", e.render()));
+        let printed = super::pipeline(&p);
+        let again =
+            parse(&printed, &Macros::new()).unwrap_or_else(|e| panic!("{printed}: {}", e.render()));
+        assert_eq!(super::pipeline(&again), printed, "printing is not stable");
+        printed
+    }
+
+    #[test]
+    fn search_parentheses_follow_r1_3() {
+        assert_eq!(canon("a=1 (b=2 OR c=3)"), "search a=1 b=2 OR c=3");
+        assert_eq!(canon("(a b) OR c"), "search (a b) OR c");
+        assert_eq!(
+            canon("NOT (a OR b) NOT NOT c"),
+            "search NOT (a OR b) NOT NOT c"
+        );
+        assert_eq!(
+            canon("x IN(1,\"2 3\") CASE(Ab) TERM(1.2)"),
+            "search x IN (1, \"2 3\") CASE(Ab) TERM(1.2)"
+        );
+    }
+
+    #[test]
+    fn search_escapes_survive() {
+        assert_eq!(
+            canon(r#"a\"b c="x\\y" d=\|"#),
+            r#"search a\"b c="x\\y" d=\|"#
+        );
+        assert_eq!(canon(r#""Compute".* "AND""#), r#"search "Compute.*" "AND""#);
+    }
+
+    #[test]
+    fn eval_parentheses_follow_r6_14() {
+        assert_eq!(canon("| eval x=(a OR b) AND c"), "| eval x=(a OR b) AND c");
+        assert_eq!(canon("| eval x=a OR b AND c"), "| eval x=a OR b AND c");
+        assert_eq!(
+            canon("| eval x=a-(b-c), y=(a-b)-c"),
+            "| eval x=a - (b - c), y=a - b - c"
+        );
+        assert_eq!(
+            canon("| eval x=-(a+b)*2, y=- -1"),
+            "| eval x=-(a + b) * 2, y=--1"
+        );
+        assert_eq!(
+            canon("| where NOT (a=1) AND 'x.y' IN (\"q\")"),
+            "| where NOT a = 1 AND 'x.y' IN (\"q\")"
+        );
+        assert_eq!(
+            canon(r#"| eval s=a." ".b, r=replace(p, "\\", "/")"#),
+            r#"| eval s=a . " " . b, r=replace(p, "\\", "/")"#
+        );
+    }
+
+    #[test]
+    fn command_arguments_are_quoted_when_needed() {
+        assert_eq!(
+            canon(r#"| rename count AS "Count of Events""#),
+            r#"| rename count AS "Count of Events""#
+        );
+        // Only backslashes that would form `\\` or `\"` are doubled.
+        assert_eq!(
+            canon(r#"| rex field=p mode=sed "s/\\\\/\//g""#),
+            r#"| rex field=p max_match=1 mode=sed "s/\\\/\//g""#
+        );
+        assert_eq!(
+            canon("| stats count(eval(x = \"a b\")) by host | sort - n"),
+            "| stats count(eval(x=\"a b\")) BY host | sort -n"
+        );
+        assert_eq!(canon("| table as"), "| table \"as\"");
     }
 }
