@@ -201,3 +201,56 @@ fn long_operator_chains_print_and_drop_without_overflow() {
         Err(e) => assert!(e.message.contains("too long"), "{}", e.message),
     }
 }
+
+#[test]
+fn random_garbage_never_panics() {
+    const ALPHABET: &[char] = &[
+        'a', 'b', 'Z', '0', '9', ' ', '\t', '\n', '|', '"', '\'', '`', '(', ')', '[', ']', '{',
+        '}', '=', '!', '<', '>', ',', '.', '*', '-', '+', '/', '%', '\\', '$', '_', ':', 'é', '日',
+        '\u{0}',
+    ];
+    const WORDS: &[&str] = &[
+        "search ",
+        "eval ",
+        "stats ",
+        "| tstats ",
+        "AND ",
+        "OR ",
+        "NOT ",
+        "IN ",
+        "AS ",
+        "by ",
+        "where ",
+        "LIKE ",
+        "count(",
+        "eval(",
+        "rename ",
+        "spath ",
+        "input=",
+        "datamodel=",
+        "```",
+        "`f(",
+        "`m_a1`",
+    ];
+    let macros = macros();
+    let mut rng = Rng(0x0dd_ba11_cafe_f00d);
+    for _ in 0..5_000 {
+        let len = rng.below(60);
+        let mut s = String::new();
+        for _ in 0..len {
+            if rng.below(4) == 0 {
+                s.push_str(WORDS[rng.below(WORDS.len())]);
+            } else {
+                s.push(ALPHABET[rng.below(ALPHABET.len())]);
+            }
+        }
+        if let Err(e) = parse(&s, &macros) {
+            let r = e.render();
+            assert!(r.starts_with("error: "), "{r}");
+        }
+        let _ = parse_eval_expr(&s);
+        let _ = parse_search_expr(&s);
+        let _ = minispl_parser::expand_macros(&s, &macros)
+            .map(|x| x.origin(minispl_parser::Span::new(0, s.len())));
+    }
+}
