@@ -578,6 +578,38 @@ fn parse_format(input: &mut Input<'_>, format: &str, f: &mut Fields) -> Option<(
     Some(())
 }
 
+/// Check that every `%` variable of a strptime format is one [`strptime`] understands,
+/// so that a bad format is reported as an error (issue 3: "a bad `strptime` format" is
+/// a runtime error with a span) rather than silently giving null on every row.
+pub fn check_strptime_format(format: &str) -> Result<(), String> {
+    let fmt: Vec<char> = format.chars().collect();
+    let mut i = 0;
+    while i < fmt.len() {
+        if fmt[i] != '%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while fmt.get(i).is_some_and(|c| *c == ':' || c.is_ascii_digit()) {
+            i += 1;
+        }
+        if fmt.get(i) == Some(&'E') && fmt.get(i + 1) == Some(&'z') {
+            i += 2;
+            continue;
+        }
+        match fmt.get(i) {
+            Some(c) if "YymdeHkIlMSjpPbBhaAwuUWVFTRDsNQfzZnt%".contains(*c) => i += 1,
+            Some(c) => {
+                return Err(format!(
+                    "unsupported time format variable `%{c}` in `{format}`"
+                ))
+            }
+            None => return Err(format!("time format `{format}` ends with a lone `%`")),
+        }
+    }
+    Ok(())
+}
+
 fn resolve(f: &Fields, tz: Tz) -> Option<f64> {
     if let Some(epoch) = f.epoch {
         return Some(epoch);
@@ -983,6 +1015,17 @@ mod tests {
             strptime("2023-11-14 trailing", "%Y-%m-%d", UTC),
             Some(1699920000.0)
         );
+    }
+
+    #[test]
+    fn strptime_format_check() {
+        assert_eq!(
+            check_strptime_format("%Y-%m-%dT%H:%M:%S.%3N%:z %Ez %%"),
+            Ok(())
+        );
+        let err = check_strptime_format("%Y-%q").err().unwrap_or_default();
+        assert!(err.contains("`%q`"), "{err}");
+        assert!(check_strptime_format("%Y%").is_err());
     }
 
     #[test]

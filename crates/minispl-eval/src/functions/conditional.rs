@@ -2,7 +2,7 @@
 //! `validate`, `null`, `true`, `false`. The branching ones are lazy: only the branch
 //! taken is evaluated.
 
-use super::{Ctx, Function, ValueArgs};
+use super::{prepare_pairs, Ctx, Function, ValueArgs};
 use crate::error::EvalError;
 use crate::expr::{binary_values, truth, Node};
 use crate::value::Value;
@@ -10,10 +10,14 @@ use minispl_parser::ast::BinaryOp;
 
 pub const FUNCTIONS: &[Function] = &[
     Function::lazy("if", 3, Some(3), if_).passing(ValueArgs::From(1)),
-    Function::lazy("case", 2, None, case).passing(ValueArgs::Odd),
+    Function::lazy("case", 2, None, case)
+        .passing(ValueArgs::Odd)
+        .prepared(prepare_pairs),
     Function::lazy("coalesce", 1, None, coalesce).passing(ValueArgs::All),
     Function::eager("nullif", 2, Some(2), nullif).passing(ValueArgs::First),
-    Function::lazy("validate", 2, None, validate).passing(ValueArgs::Odd),
+    Function::lazy("validate", 2, None, validate)
+        .passing(ValueArgs::Odd)
+        .prepared(prepare_pairs),
     Function::eager("null", 0, Some(0), |_, _| Ok(Value::Null)),
     Function::eager("true", 0, Some(0), |_, _| Ok(Value::Bool(true))).predicate(),
     Function::eager("false", 0, Some(0), |_, _| Ok(Value::Bool(false))).predicate(),
@@ -140,11 +144,14 @@ mod tests {
     }
 
     #[test]
-    fn case_with_odd_arguments_is_an_error() {
-        let e = call("case", vec![tru(), s("a"), fls()]);
-        let c = crate::expr::CompiledExpr::compile(&e);
-        let res = c.and_then(|c| c.eval(&crate::row::Row::new(), &env()));
-        assert!(res.is_err());
+    fn case_and_validate_with_odd_arguments_are_compile_errors() {
+        let sp = minispl_parser::Span::new(2, 8);
+        let err = compile_err(call_at("case", vec![tru(), s("a"), fls()], sp));
+        assert_eq!(err.span, Some(sp));
+        assert!(err.message.contains("pairs"), "{err}");
+        assert!(compile_err(call("validate", vec![tru(), s("a"), fls()]))
+            .message
+            .contains("pairs"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::eager("json_extract", 1, None, json_extract),
     Function::eager("spath", 2, Some(2), spath),
     Function::eager("json_array_to_mv", 1, Some(2), json_array_to_mv),
-    Function::eager("json_object", 0, None, json_object),
+    Function::eager("json_object", 0, None, json_object).prepared(super::prepare_pairs),
     Function::eager("json_array", 0, None, |a, _| {
         Ok(Value::Str(
             Json::Array(a.iter().map(to_json).collect()).to_string(),

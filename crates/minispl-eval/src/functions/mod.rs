@@ -169,6 +169,8 @@ pub enum Prepared {
     Counter(Arc<AtomicU64>),
     /// The field an expression is evaluated over (`mvfilter`, `mvmap`).
     Field(String),
+    /// A literal argument was validated at compile time (`strptime`'s format).
+    Checked,
 }
 
 /// What an implementation sees besides its arguments.
@@ -286,6 +288,21 @@ pub fn literal_str(args: &[Expr], i: usize) -> Option<&str> {
         Some(Expr::Str { value, .. }) => Some(value),
         _ => None,
     }
+}
+
+/// `prepare` for functions taking condition/value or key/value pairs (`case`,
+/// `validate`, `json_object`): an odd argument count is a compile error at the call.
+pub fn prepare_pairs(args: &[Expr], span: Span) -> Result<Prepared, EvalError> {
+    if args.len() % 2 != 0 {
+        return Err(EvalError::at(
+            format!(
+                "expected pairs of arguments (an even number), got {}",
+                args.len()
+            ),
+            span,
+        ));
+    }
+    Ok(Prepared::None)
 }
 
 /// `prepare` for functions whose second argument is a regex (`match`, `replace`,

@@ -2,10 +2,12 @@
 //! `relative_time`. Times are epoch seconds; zones come from the run's [`Env`]
 //! (`crate::env::Env`).
 
-use super::{number, text, Ctx, Function};
+use super::{number, text, Ctx, Function, Prepared};
 use crate::error::EvalError;
 use crate::timefmt;
 use crate::value::Value;
+use minispl_parser::ast::Expr;
+use minispl_parser::Span;
 
 pub const FUNCTIONS: &[Function] = &[
     // `now()` is the search start time, the same for every row (§6.4).
@@ -19,7 +21,7 @@ pub const FUNCTIONS: &[Function] = &[
         Ok(Value::Num(now))
     }),
     Function::eager("strftime", 2, Some(2), strftime),
-    Function::eager("strptime", 2, Some(2), strptime),
+    Function::eager("strptime", 2, Some(2), strptime).prepared(prepare_strptime),
     Function::eager("relative_time", 2, Some(2), relative_time),
 ];
 
@@ -30,11 +32,27 @@ fn strftime(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     Ok(Value::Str(timefmt::strftime(epoch, &format, ctx.env().tz)))
 }
 
-/// Null when the text does not match the format (EC-082).
+/// A literal format is checked once at compile time; a bad one is an error at that
+/// argument.
+fn prepare_strptime(args: &[Expr], _: Span) -> Result<Prepared, EvalError> {
+    match args.get(1) {
+        Some(Expr::Str { value, span }) => {
+            timefmt::check_strptime_format(value).map_err(|e| EvalError::at(e, *span))?;
+            Ok(Prepared::Checked)
+        }
+        _ => Ok(Prepared::None),
+    }
+}
+
+/// Null when the text does not match the format (EC-082). A format computed at run time
+/// is checked on each call: a bad one is an error at the call.
 fn strptime(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(s), Some(format)) = (text(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
+    if !matches!(ctx.prepared, Prepared::Checked) {
+        timefmt::check_strptime_format(&format).map_err(|e| EvalError::at(e, ctx.span))?;
+    }
     Ok(timefmt::strptime(&s, &format, ctx.env().tz).map_or(Value::Null, Value::Num))
 }
 
@@ -89,6 +107,22 @@ mod tests {
             eval(call("strptime", vec![f("none"), s("%Y")])),
             Value::Null
         );
+    }
+
+    #[test]
+    fn strptime_bad_format_is_an_error() {
+        let arg = minispl_parser::ast::Expr::Str {
+            value: "%Y-%q".into(),
+            span: minispl_parser::Span::new(20, 27),
+        };
+        let err = compile_err(call("strptime", vec![f("s"), arg]));
+        assert_eq!(err.span, Some(minispl_parser::Span::new(20, 27)));
+        // A format from a field is checked when it is used.
+        let sp = minispl_parser::Span::new(1, 30);
+        let e = call_at("strptime", vec![s("2023"), f("fmt")], sp);
+        let res = crate::expr::CompiledExpr::compile(&e)
+            .and_then(|c| c.eval(&row(&[("fmt", "%Y-%q")]), &env()));
+        assert_eq!(res.err().and_then(|e| e.span), Some(sp));
     }
 
     #[test]
