@@ -16,7 +16,7 @@ use crate::row::Row;
 use crate::value::Value;
 use minispl_parser::ast::{BinaryOp, Expr, UnaryOp};
 use minispl_parser::Span;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::cmp::Ordering;
 
 /// An eval expression checked and prepared for evaluation (functions resolved, literal
@@ -105,6 +105,13 @@ impl CompiledExpr {
         self.node.eval(&Scope::new(row, env))
     }
 
+    /// Evaluate a predicate: true only when the result is TRUE (R1.28, R6.15). Copies no
+    /// field values (what `where` and `count(eval(...))` need).
+    pub fn is_true(&self, row: &Row, env: &Env) -> Result<bool, EvalError> {
+        let v = self.node.eval_ref(&Scope::new(row, env))?;
+        Ok(matches!(*v, Value::Bool(true)))
+    }
+
     /// True if the expression's result is a boolean (a comparison, `AND`/`OR`/`NOT`,
     /// `LIKE`, `IN`, or a boolean function): such a result cannot be assigned (R6.2).
     pub fn is_predicate(&self) -> bool {
@@ -176,13 +183,20 @@ fn compile_call(name: &str, args: &[Expr], span: Span) -> Result<Node, EvalError
 }
 
 impl Node {
+    /// Evaluate to an owned value.
     pub(crate) fn eval(&self, scope: &Scope<'_>) -> Result<Value, EvalError> {
-        match self {
-            Node::Lit(v) => Ok(v.clone()),
-            Node::Field(name) => Ok(scope.get(name).clone()),
+        self.eval_ref(scope).map(Cow::into_owned)
+    }
+
+    /// Evaluate, borrowing literals and field values instead of copying them (a `where`
+    /// comparison then copies nothing per row).
+    pub(crate) fn eval_ref<'s>(&'s self, scope: &Scope<'s>) -> Result<Cow<'s, Value>, EvalError> {
+        Ok(match self {
+            Node::Lit(v) => Cow::Borrowed(v),
+            Node::Field(name) => Cow::Borrowed(scope.get(name)),
             Node::Unary { op, expr } => {
-                let v = expr.eval(scope)?;
-                Ok(match op {
+                let v = expr.eval_ref(scope)?;
+                Cow::Owned(match op {
                     UnaryOp::Not => match truth(&v) {
                         Some(b) => Value::Bool(!b),
                         None => Value::Null,
@@ -191,14 +205,14 @@ impl Node {
                     UnaryOp::Plus => number(&v).map_or(Value::Null, Value::Num),
                 })
             }
-            Node::Binary { op, lhs, rhs } => eval_binary(*op, lhs, rhs, scope),
+            Node::Binary { op, lhs, rhs } => Cow::Owned(eval_binary(*op, lhs, rhs, scope)?),
             Node::In { expr, list } => {
-                let v = expr.eval(scope)?;
+                let v = expr.eval_ref(scope)?;
                 let mut items = Vec::with_capacity(list.len());
                 for item in list {
-                    items.push(item.eval(scope)?);
+                    items.push(item.eval_ref(scope)?);
                 }
-                Ok(in_list(&v, &items))
+                Cow::Owned(in_list(&v, &items))
             }
             Node::Call(call) => {
                 let ctx = Ctx {
@@ -210,15 +224,15 @@ impl Node {
                     Kind::Eager(f) => {
                         let mut values = Vec::with_capacity(call.args.len());
                         for arg in &call.args {
-                            values.push(arg.eval(scope)?);
+                            values.push(arg.eval_ref(scope)?);
                         }
                         f(&values, &ctx)
                     }
                     Kind::Lazy(f) => f(&call.args, &ctx),
                 };
-                result.map_err(|e| e.or_at(call.span))
+                Cow::Owned(result.map_err(|e| e.or_at(call.span))?)
             }
-        }
+        })
     }
 
     pub(crate) fn is_predicate(&self) -> bool {
@@ -286,11 +300,11 @@ fn eval_binary(
     // FALSE AND NULL = FALSE, TRUE OR NULL = TRUE).
     match op {
         BinaryOp::And => {
-            let l = truth(&lhs.eval(scope)?);
+            let l = truth(&*lhs.eval_ref(scope)?);
             if l == Some(false) {
                 return Ok(Value::Bool(false));
             }
-            let r = truth(&rhs.eval(scope)?);
+            let r = truth(&*rhs.eval_ref(scope)?);
             return Ok(match (l, r) {
                 (_, Some(false)) => Value::Bool(false),
                 (Some(true), Some(true)) => Value::Bool(true),
@@ -298,11 +312,11 @@ fn eval_binary(
             });
         }
         BinaryOp::Or => {
-            let l = truth(&lhs.eval(scope)?);
+            let l = truth(&*lhs.eval_ref(scope)?);
             if l == Some(true) {
                 return Ok(Value::Bool(true));
             }
-            let r = truth(&rhs.eval(scope)?);
+            let r = truth(&*rhs.eval_ref(scope)?);
             return Ok(match (l, r) {
                 (_, Some(true)) => Value::Bool(true),
                 (Some(false), Some(false)) => Value::Bool(false),
@@ -310,8 +324,8 @@ fn eval_binary(
             });
         }
         BinaryOp::Xor => {
-            let l = truth(&lhs.eval(scope)?);
-            let r = truth(&rhs.eval(scope)?);
+            let l = truth(&*lhs.eval_ref(scope)?);
+            let r = truth(&*rhs.eval_ref(scope)?);
             return Ok(match (l, r) {
                 (Some(a), Some(b)) => Value::Bool(a != b),
                 _ => Value::Null,
@@ -319,8 +333,8 @@ fn eval_binary(
         }
         _ => {}
     }
-    let l = lhs.eval(scope)?;
-    let r = rhs.eval(scope)?;
+    let l = lhs.eval_ref(scope)?;
+    let r = rhs.eval_ref(scope)?;
     Ok(binary_values(op, &l, &r))
 }
 
@@ -380,13 +394,13 @@ pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Value {
 }
 
 /// `x IN (a, b, ...)` / `in(x, a, b, ...)`: `=` against each item, no wildcards (§6.4).
-pub(crate) fn in_list(v: &Value, items: &[Value]) -> Value {
+pub(crate) fn in_list<V: Borrow<Value>>(v: &Value, items: &[V]) -> Value {
     if v.is_null() {
         return Value::Null;
     }
     let hit = items
         .iter()
-        .any(|item| binary_values(BinaryOp::Eq, v, item) == Value::Bool(true));
+        .any(|item| binary_values(BinaryOp::Eq, v, item.borrow()) == Value::Bool(true));
     Value::Bool(hit)
 }
 
@@ -810,6 +824,20 @@ mod tests {
         assert_eq!(eval_in(in_(f("x"), vec![s("a*")]), &r), Value::Bool(false));
         assert_eq!(eval_in(in_(f("n"), vec![num(2.0)]), &r), Value::Bool(true));
         assert_eq!(eval_in(in_(f("nope"), vec![s("a")]), &r), Value::Null);
+    }
+
+    #[test]
+    fn is_true_only_for_a_true_result() {
+        let e = CompiledExpr::compile(&bin(BinaryOp::Gt, f("x"), num(1.0))).ok();
+        let t = |r: &Row| e.as_ref().and_then(|e| e.is_true(r, &env()).ok());
+        assert_eq!(t(&row(&[("x", "5")])), Some(true));
+        assert_eq!(t(&row(&[("x", "0")])), Some(false));
+        assert_eq!(t(&Row::new()), Some(false));
+        let s = CompiledExpr::compile(&s("true")).ok();
+        assert_eq!(
+            s.and_then(|e| e.is_true(&Row::new(), &env()).ok()),
+            Some(false)
+        );
     }
 
     #[test]

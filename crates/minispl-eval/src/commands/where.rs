@@ -6,7 +6,6 @@ use crate::error::EvalError;
 use crate::expr::CompiledExpr;
 use crate::program::Context;
 use crate::row::Row;
-use crate::value::Value;
 use minispl_parser::ast;
 use std::sync::Arc;
 
@@ -30,9 +29,9 @@ impl Operator for WhereOp {
     fn push(&mut self, row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
         let keep = self
             .expr
-            .eval(&row, &self.ctx.env)
+            .is_true(&row, &self.ctx.env)
             .map_err(|e| e.or_at(self.span))?;
-        if keep == Value::Bool(true) {
+        if keep {
             out.push(row);
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! Comparison functions (SEMANTICS §6.4): `like`, `match`, `in`, `cidrmatch`,
 //! `searchmatch`. All return booleans (usable only inside predicates, R6.2).
 
-use super::{prepare_regex_arg1, text, Ctx, Function, Prepared};
+use super::{prepare_regex_arg1, text, Arg, Ctx, Function, Prepared};
 use crate::error::EvalError;
 use crate::expr::in_list;
 use crate::search::CompiledSearch;
@@ -54,7 +54,7 @@ fn each(v: &Value) -> Vec<String> {
 }
 
 /// `like(s, pattern)`: null text gives null; on a multivalue, true if any value matches.
-fn like(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn like(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(pattern) = args[1].render() else {
         return Ok(Value::Null);
     };
@@ -68,7 +68,7 @@ fn like(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 
 /// `match(s, regex)`: TRUE if the regex matches any substring (unanchored, §6.4); on a
 /// multivalue, if it matches any value.
-fn match_(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn match_(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(pattern) = text(&args[1]) else {
         return Ok(Value::Null);
     };
@@ -80,13 +80,13 @@ fn match_(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// `in(f, v1, v2, ...)`: equality against the list, no wildcards (§6.4).
-fn in_(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn in_(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     Ok(in_list(&args[0], &args[1..]))
 }
 
 /// `cidrmatch(cidr, ip)`: IPv4 and IPv6; an ip that is not an address is FALSE, as is
 /// a malformed subnet. A multivalue ip matches if any value is in the subnet.
-fn cidrmatch(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn cidrmatch(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(cidr) = text(&args[0]) else {
         return Ok(Value::Null);
     };
@@ -162,7 +162,7 @@ fn compile_search(text: &str, span: Span) -> Result<Option<CompiledSearch>, Eval
 }
 
 /// Evaluates the search string against the current row; an empty search matches.
-fn searchmatch(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn searchmatch(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     if let Prepared::Search(search) = ctx.prepared {
         return Ok(Value::Bool(search.matches(ctx.row())));
     }

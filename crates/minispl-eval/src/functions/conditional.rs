@@ -2,7 +2,7 @@
 //! `validate`, `null`, `true`, `false`. The branching ones are lazy: only the branch
 //! taken is evaluated.
 
-use super::{prepare_pairs, Ctx, Function, ValueArgs};
+use super::{prepare_pairs, Arg, Ctx, Function, ValueArgs};
 use crate::error::EvalError;
 use crate::expr::{binary_values, truth, Node};
 use crate::value::Value;
@@ -82,12 +82,12 @@ fn coalesce(args: &[Node], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// `nullif(a, b)`: null if a = b (eval equality), else a.
-fn nullif(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn nullif(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (a, b) = (&args[0], &args[1]);
     if binary_values(BinaryOp::Eq, a, b) == Value::Bool(true) {
         Ok(Value::Null)
     } else {
-        Ok(a.clone())
+        Ok(a.clone().into_owned())
     }
 }
 

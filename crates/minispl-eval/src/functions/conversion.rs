@@ -1,6 +1,6 @@
 //! Conversion functions (SEMANTICS §6.4): `tonumber`, `tostring`.
 
-use super::{map_values, number, text, Ctx, Function};
+use super::{map_values, number, text, Arg, Ctx, Function};
 use crate::error::EvalError;
 use crate::value::{format_number, parse_number, Value};
 
@@ -12,7 +12,7 @@ pub const FUNCTIONS: &[Function] = &[
 /// `tonumber(s[, base])`: base 2..36 (default 10); text that is not entirely a number
 /// in that base (leading or trailing spaces included) is null (EC-077). Base 16 accepts
 /// a `0x` prefix.
-fn tonumber(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn tonumber(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let base = match args.get(1) {
         Some(b) => match number(b) {
             Some(b) if (2.0..=36.0).contains(&b) && b == b.trunc() => b as u32,
@@ -23,7 +23,7 @@ fn tonumber(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(s) = text(&args[0]) else {
         return Ok(Value::Null);
     };
-    if matches!(args[0], Value::Bool(_)) {
+    if matches!(*args[0], Value::Bool(_)) {
         return Ok(Value::Null);
     }
     let n = if base == 10 {
@@ -60,7 +60,7 @@ fn parse_radix(s: &str, base: u32) -> Option<f64> {
 /// `tostring(x[, "hex"|"commas"|"duration"])`: booleans become `True`/`False` (§6.4);
 /// a format applies to numbers (non-numeric text is returned as is); on a multivalue
 /// it applies to each value.
-fn tostring(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn tostring(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let format = match args.get(1) {
         Some(f) => match text(f) {
             Some(f) => Some(f.to_ascii_lowercase()),
@@ -68,7 +68,7 @@ fn tostring(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         },
         None => None,
     };
-    Ok(match &args[0] {
+    Ok(match &*args[0] {
         Value::Bool(b) => Value::str(if *b { "True" } else { "False" }),
         Value::Num(n) => Value::Str(format_with(*n, format.as_deref())),
         other => map_values(other, |s| match parse_number(s) {

@@ -2,7 +2,7 @@
 //! `isstr`, `isint`, `isbool`. A string that parses as a number counts as a number
 //! (R6.8), as Splunk types field values that look numeric.
 
-use super::{number, Ctx, Function};
+use super::{number, Arg, Ctx, Function};
 use crate::error::EvalError;
 use crate::value::Value;
 
@@ -25,14 +25,14 @@ pub const FUNCTIONS: &[Function] = &[
     .predicate(),
     Function::eager("isstr", 1, Some(1), isstr).predicate(),
     Function::eager("isbool", 1, Some(1), |a, _| {
-        Ok(Value::Bool(matches!(a[0], Value::Bool(_))))
+        Ok(Value::Bool(matches!(*a[0], Value::Bool(_))))
     })
     .predicate(),
 ];
 
 /// `typeof(x)`: `Number`, `String`, `Boolean`, `Invalid` (null), `Multivalue`.
-fn typeof_(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
-    Ok(Value::str(match &args[0] {
+fn typeof_(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+    Ok(Value::str(match &*args[0] {
         Value::Null => "Invalid",
         Value::Bool(_) => "Boolean",
         Value::Multi(_) => "Multivalue",
@@ -42,8 +42,8 @@ fn typeof_(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// `isstr(x)`: a non-numeric string (a multivalue is a list of strings, so it counts).
-fn isstr(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
-    Ok(Value::Bool(match &args[0] {
+fn isstr(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+    Ok(Value::Bool(match &*args[0] {
         Value::Str(s) => crate::value::parse_number(s).is_none(),
         Value::Multi(_) => true,
         _ => false,

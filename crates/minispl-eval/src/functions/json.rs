@@ -3,7 +3,7 @@
 //! `json_keys`. Paths use the spath syntax (`a.b{0}.c`, `{}`) through
 //! [`crate::json::select`].
 
-use super::{text, Ctx, Function};
+use super::{text, Arg, Ctx, Function};
 use crate::error::EvalError;
 use crate::value::{format_number, Value};
 use serde_json::Value as Json;
@@ -15,7 +15,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::eager("json_object", 0, None, json_object).prepared(super::prepare_pairs),
     Function::eager("json_array", 0, None, |a, _| {
         Ok(Value::Str(
-            Json::Array(a.iter().map(to_json).collect()).to_string(),
+            Json::Array(a.iter().map(|v| to_json(v)).collect()).to_string(),
         ))
     }),
     Function::eager("mv_to_json_array", 1, Some(2), |a, _| {
@@ -53,7 +53,7 @@ fn select(doc: &Json, path: &str) -> Option<Vec<String>> {
 /// `json_extract(json[, path, ...])`: no path → the whole JSON; one path → the value
 /// there (strings unquoted, objects/arrays as JSON text); several paths → a JSON array
 /// of the values; missing path or invalid JSON → null (§6.4).
-fn json_extract(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn json_extract(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(doc) = text(&args[0]).and_then(|s| parse(&s)) else {
         return Ok(Value::Null);
     };
@@ -92,7 +92,7 @@ fn embed(s: String) -> Json {
 }
 
 /// `spath(value, path)`: like `json_extract` with one path; not for multivalue input.
-fn spath(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn spath(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(s), Some(path)) = (text(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
@@ -104,11 +104,11 @@ fn spath(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 
 /// `json_array_to_mv(array[, keep_quotes])`: each element a value; strings unquoted
 /// unless `keep_quotes` is true, other elements as JSON text. Not an array → null.
-fn json_array_to_mv(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
-    let keep_quotes = matches!(args.get(1), Some(Value::Bool(true)))
+fn json_array_to_mv(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+    let keep_quotes = matches!(args.get(1).map(|v| &**v), Some(Value::Bool(true)))
         || args
             .get(1)
-            .and_then(text)
+            .and_then(|v| text(v))
             .is_some_and(|s| s.eq_ignore_ascii_case("true"));
     let Some(Json::Array(items)) = text(&args[0]).and_then(|s| parse(&s)) else {
         return Ok(Value::Null);
@@ -144,7 +144,7 @@ fn to_json(v: &Value) -> Json {
 }
 
 /// `json_object(k1, v1, ...)`: keys must be text; an odd argument count is an error.
-fn json_object(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn json_object(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     if args.len() % 2 != 0 {
         return Err(EvalError::at(
             "json_object takes key/value pairs (an even number of arguments)",
@@ -162,7 +162,7 @@ fn json_object(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// `json_keys(json)`: the top-level keys of an object as a JSON array.
-fn json_keys(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn json_keys(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(Json::Object(map)) = text(&args[0]).and_then(|s| parse(&s)) else {
         return Ok(Value::Null);
     };

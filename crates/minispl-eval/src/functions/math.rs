@@ -8,7 +8,7 @@
 //! R6.10 (precision following the least precise input) is a documented divergence: we
 //! compute with plain doubles, so `exact(x)` and `sigfig(x)` return `x` unchanged.
 
-use super::{number, Ctx, Function, Prepared};
+use super::{number, Arg, Ctx, Function, Prepared};
 use crate::error::EvalError;
 use crate::value::Value;
 use minispl_parser::ast::Expr;
@@ -63,7 +63,7 @@ fn log_or_nan(f: fn(f64) -> f64) -> impl Fn(f64) -> f64 {
 }
 
 /// `log(x[, base])`, base 10 by default.
-fn log(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn log(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(x) = number(&args[0]) else {
         return Ok(Value::Null);
     };
@@ -87,7 +87,7 @@ fn log(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 /// `round(x[, d])`: d decimals (default 0), halves away from zero (EC-080). The result
 /// is a plain number, so `round(2,2)` renders `2` (the UNCERTAIN point of §6.4, as
 /// recommended).
-fn round(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn round(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(x) = number(&args[0]) else {
         return Ok(Value::Null);
     };
@@ -121,7 +121,7 @@ pub fn round_half_away(x: f64, d: i32) -> f64 {
 /// `min`/`max` over all values of all arguments (multivalues flattened, nulls
 /// skipped): numbers compare numerically, strings lexicographically, and every string
 /// sorts after every number (as stats `max` does, EC-098).
-fn extreme(args: &[Value], want_max: bool) -> Value {
+fn extreme(args: &[Arg<'_>], want_max: bool) -> Value {
     let mut best_num: Option<f64> = None;
     let mut best_str: Option<String> = None;
     for arg in args {
@@ -163,7 +163,7 @@ fn prepare_random(_: &[Expr], _: Span) -> Result<Prepared, EvalError> {
     Ok(Prepared::Counter(Arc::new(AtomicU64::new(0))))
 }
 
-fn random(_: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn random(_: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let n = match ctx.prepared {
         Prepared::Counter(c) => c.fetch_add(1, Ordering::Relaxed),
         _ => 0,

@@ -34,8 +34,11 @@ pub mod pcre;
 pub mod text;
 pub mod time;
 
+/// An evaluated argument: borrowed from the row or the expression when it is a plain
+/// field or literal (no copy per row), owned when computed.
+pub type Arg<'a> = Cow<'a, Value>;
 /// An eager implementation: evaluated arguments in, value out.
-pub type EagerFn = fn(&[Value], &Ctx<'_, '_>) -> Result<Value, EvalError>;
+pub type EagerFn = fn(&[Arg<'_>], &Ctx<'_, '_>) -> Result<Value, EvalError>;
 /// A lazy implementation: evaluates its argument nodes itself.
 pub(crate) type LazyFn = fn(&[Node], &Ctx<'_, '_>) -> Result<Value, EvalError>;
 /// Compile-time preparation from the unevaluated arguments and the call's span.

@@ -3,7 +3,7 @@
 //! A result list of one value is a plain value and an empty list is null
 //! ([`Value::multi`]).
 
-use super::{number, prepare_regex_arg1, text, Ctx, Function, Prepared};
+use super::{number, prepare_regex_arg1, text, Arg, Ctx, Function, Prepared};
 use crate::error::EvalError;
 use crate::expr::{truth, Node};
 use crate::value::Value;
@@ -22,7 +22,9 @@ pub const FUNCTIONS: &[Function] = &[
     Function::eager("mvjoin", 2, Some(2), mvjoin),
     Function::lazy("mvfilter", 1, Some(1), mvfilter).prepared(prepare_mvfilter),
     Function::eager("mvappend", 1, None, |a, _| {
-        Ok(Value::multi(a.iter().flat_map(Value::to_strings).collect()))
+        Ok(Value::multi(
+            a.iter().flat_map(|v| v.to_strings()).collect(),
+        ))
     }),
     Function::eager("mvdedup", 1, Some(1), |a, _| {
         let mut seen: Vec<String> = Vec::new();
@@ -47,7 +49,7 @@ pub const FUNCTIONS: &[Function] = &[
 
 /// `split(s, delim)`: the pieces, empty ones kept (the UNCERTAIN point of §6.4, as
 /// recommended); `""` splits into characters.
-fn split(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn split(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(s), Some(delim)) = (text(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
@@ -68,7 +70,7 @@ fn resolve(index: f64, len: usize) -> Option<usize> {
 
 /// `mvindex(f, start[, end])`: 0-based, `end` inclusive, negative from the end; a start
 /// out of range is null; an end past the last value stops at the last (§6.4).
-fn mvindex(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn mvindex(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let values = args[0].to_strings();
     let Some(start) = number(&args[1]).and_then(|n| resolve(n, values.len())) else {
         return Ok(Value::Null);
@@ -90,7 +92,7 @@ fn mvindex(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     Ok(Value::multi(values[start..=end].to_vec()))
 }
 
-fn mvjoin(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn mvjoin(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(delim) = text(&args[1]) else {
         return Ok(Value::Null);
     };
@@ -187,7 +189,7 @@ fn mvmap(args: &[Node], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// `mvfind(f, regex)`: 0-based index of the first value the regex matches, or null.
-fn mvfind(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn mvfind(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(pattern) = text(&args[1]) else {
         return Ok(Value::Null);
     };
@@ -200,7 +202,7 @@ fn mvfind(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 
 /// `mvzip(a, b[, delim])`: pairs values up to the shorter list, joined by `delim`
 /// (default `,`).
-fn mvzip(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn mvzip(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let delim = match args.get(2) {
         Some(d) => match text(d) {
             Some(d) => d.into_owned(),
@@ -219,7 +221,7 @@ fn mvzip(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 /// `mvrange(start, end[, step])`: numbers from start up to (excluding) end. `step` may be
 /// a number or a time span (`7d`, `1h`) for epoch ranges. A zero or backwards step
 /// gives null rather than an endless list; the list is capped at 10,000 values.
-fn mvrange(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn mvrange(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(start), Some(end)) = (number(&args[0]), number(&args[1])) else {
         return Ok(Value::Null);
     };

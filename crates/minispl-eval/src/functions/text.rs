@@ -5,7 +5,7 @@
 //! the functions documented as "not supported on multivalue fields" (`len`, `substr`,
 //! `trim`..., `replace`, `urldecode`) return null on one.
 
-use super::{map_values, number, prepare_regex_arg1, text, Ctx, Function};
+use super::{map_values, number, prepare_regex_arg1, text, Arg, Ctx, Function};
 use crate::error::EvalError;
 use crate::value::{format_number, Value};
 
@@ -34,7 +34,7 @@ pub const FUNCTIONS: &[Function] = &[
 /// edge cases follow SQLite (§6.4): characters at positions `[p, p+length)` that lie
 /// within `1..=len`, where `p = start` (or `len+start+1` when negative). So
 /// `substr("abc",0,2)` = `"a"` and a start past the end gives `""`.
-fn substr(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn substr(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(s) = text(&args[0]) else {
         return Ok(Value::Null);
     };
@@ -69,7 +69,7 @@ fn substr(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// `trim(s[, chars])`: `chars` is a set; the default is space and tab (§6.4).
-fn trim(args: &[Value], left: bool, right: bool) -> Result<Value, EvalError> {
+fn trim(args: &[Arg<'_>], left: bool, right: bool) -> Result<Value, EvalError> {
     let Some(s) = text(&args[0]) else {
         return Ok(Value::Null);
     };
@@ -91,7 +91,7 @@ fn trim(args: &[Value], left: bool, right: bool) -> Result<Value, EvalError> {
 }
 
 /// `replace(s, regex, repl)`: every match; `\1`..`\9` in `repl` are groups (§6.4).
-fn replace(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn replace(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(s), Some(pattern), Some(repl)) = (text(&args[0]), text(&args[1]), text(&args[2]))
     else {
         return Ok(Value::Null);
@@ -159,7 +159,7 @@ fn hex(c: u8) -> Option<u8> {
 /// `printf(format, args...)`: C-style `%[flags][width][.precision]conversion` with
 /// conversions `d i u f F e E g G x X o s c %` and flags `- + space 0 # '` (`'` adds
 /// thousands separators). A missing argument formats as empty; null arguments too.
-fn printf(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn printf(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let Some(format) = text(&args[0]) else {
         return Ok(Value::Null);
     };
@@ -215,7 +215,7 @@ fn printf(args: &[Value], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
             out.push('%');
             continue;
         }
-        let arg = rest.next().unwrap_or(&Value::Null);
+        let arg: &Value = rest.next().map_or(&Value::Null, |v| v);
         match format_one(conv, &spec, arg) {
             Some(s) => out.push_str(&s),
             None => out.extend(&chars[start..i]),

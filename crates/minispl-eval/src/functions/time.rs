@@ -2,7 +2,7 @@
 //! `relative_time`. Times are epoch seconds; zones come from the run's [`Env`]
 //! (`crate::env::Env`).
 
-use super::{number, text, Ctx, Function, Prepared};
+use super::{number, text, Arg, Ctx, Function, Prepared};
 use crate::error::EvalError;
 use crate::timefmt;
 use crate::value::Value;
@@ -25,7 +25,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::eager("relative_time", 2, Some(2), relative_time),
 ];
 
-fn strftime(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn strftime(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(epoch), Some(format)) = (number(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
@@ -46,7 +46,7 @@ fn prepare_strptime(args: &[Expr], _: Span) -> Result<Prepared, EvalError> {
 
 /// Null when the text does not match the format (EC-082). A format computed at run time
 /// is checked on each call: a bad one is an error at the call.
-fn strptime(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn strptime(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(s), Some(format)) = (text(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
@@ -57,7 +57,7 @@ fn strptime(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
 }
 
 /// Null for a malformed modifier.
-fn relative_time(args: &[Value], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+fn relative_time(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(epoch), Some(modifier)) = (number(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
