@@ -18,6 +18,7 @@ pub const FUNCTIONS: &[Function] = &[
         .prepared(prepare_regex_arg1),
     Function::eager("in", 1, None, in_).predicate(),
     Function::eager("cidrmatch", 2, Some(2), cidrmatch).predicate(),
+    Function::eager("ipmask", 2, Some(2), ipmask),
     Function::eager("searchmatch", 1, Some(1), searchmatch)
         .predicate()
         .prepared(prepare_search),
@@ -137,6 +138,23 @@ pub fn cidr_contains(cidr: &str, ip: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// `ipmask(mask, ip)`: the IPv4 address with the dotted mask applied octet by octet
+/// (`ipmask("255.255.255.0", "192.168.1.5")` = `192.168.1.0`); null if either is not
+/// an IPv4 address.
+fn ipmask(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
+    let (Some(mask), Some(ip)) = (text(&args[0]), text(&args[1])) else {
+        return Ok(Value::Null);
+    };
+    let (Ok(mask), Ok(ip)) = (
+        mask.trim().parse::<std::net::Ipv4Addr>(),
+        ip.trim().parse::<std::net::Ipv4Addr>(),
+    ) else {
+        return Ok(Value::Null);
+    };
+    let masked = std::net::Ipv4Addr::from(u32::from(mask) & u32::from(ip));
+    Ok(Value::Str(masked.to_string()))
 }
 
 /// `searchmatch("x=hi y=*")`: a literal search string is parsed and compiled once.
@@ -294,6 +312,18 @@ mod tests {
         );
         assert_eq!(
             eval_in(call("cidrmatch", vec![s("10.0.0.0/8"), f("no")]), &r),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn ipmask_applies_the_mask() {
+        let e = call("ipmask", vec![s("255.255.255.0"), s("192.168.1.5")]);
+        assert_eq!(eval(e), Value::str("192.168.1.0"));
+        let e = call("ipmask", vec![s("255.255.0.0"), s("not-ip")]);
+        assert_eq!(eval(e), Value::Null);
+        assert_eq!(
+            eval(call("ipmask", vec![s("255.0.0.0"), f("no")])),
             Value::Null
         );
     }

@@ -39,7 +39,33 @@ pub const FUNCTIONS: &[Function] = &[
     }),
     Function::eager("min", 1, None, |a, _| Ok(extreme(a, false))),
     Function::eager("max", 1, None, |a, _| Ok(extreme(a, true))),
+    Function::eager("sum", 1, None, |a, _| Ok(sum_avg(a, false))),
+    Function::eager("avg", 1, None, |a, _| Ok(sum_avg(a, true))),
     Function::eager("random", 0, Some(0), random).prepared(prepare_random),
+    Function::eager("sin", 1, Some(1), |a, _| Ok(unary(&a[0], f64::sin))),
+    Function::eager("cos", 1, Some(1), |a, _| Ok(unary(&a[0], f64::cos))),
+    Function::eager("tan", 1, Some(1), |a, _| Ok(unary(&a[0], f64::tan))),
+    Function::eager("asin", 1, Some(1), |a, _| Ok(unary(&a[0], f64::asin))),
+    Function::eager("acos", 1, Some(1), |a, _| Ok(unary(&a[0], f64::acos))),
+    Function::eager("atan", 1, Some(1), |a, _| Ok(unary(&a[0], f64::atan))),
+    Function::eager("atan2", 2, Some(2), |a, _| {
+        Ok(match (number(&a[0]), number(&a[1])) {
+            (Some(y), Some(x)) => num_or_null(y.atan2(x)),
+            _ => Value::Null,
+        })
+    }),
+    Function::eager("sinh", 1, Some(1), |a, _| Ok(unary(&a[0], f64::sinh))),
+    Function::eager("cosh", 1, Some(1), |a, _| Ok(unary(&a[0], f64::cosh))),
+    Function::eager("tanh", 1, Some(1), |a, _| Ok(unary(&a[0], f64::tanh))),
+    Function::eager("asinh", 1, Some(1), |a, _| Ok(unary(&a[0], f64::asinh))),
+    Function::eager("acosh", 1, Some(1), |a, _| Ok(unary(&a[0], f64::acosh))),
+    Function::eager("atanh", 1, Some(1), |a, _| Ok(unary(&a[0], f64::atanh))),
+    Function::eager("hypot", 2, Some(2), |a, _| {
+        Ok(match (number(&a[0]), number(&a[1])) {
+            (Some(x), Some(y)) => num_or_null(x.hypot(y)),
+            _ => Value::Null,
+        })
+    }),
     Function::eager("exact", 1, Some(1), |a, _| Ok(unary(&a[0], |x| x))),
     Function::eager("sigfig", 1, Some(1), |a, _| Ok(unary(&a[0], |x| x))),
 ];
@@ -155,6 +181,25 @@ fn extreme(args: &[Arg<'_>], want_max: bool) -> Value {
     }
 }
 
+/// `sum(X, ...)` / `avg(X, ...)`: over the numeric values of all arguments
+/// (multivalues flattened); non-numeric values and nulls are skipped, as stats does;
+/// null when there is no number.
+fn sum_avg(args: &[Arg<'_>], average: bool) -> Value {
+    let mut total = 0.0;
+    let mut n = 0usize;
+    for v in args.iter().flat_map(|a| a.values()) {
+        if let Some(x) = crate::value::parse_number(&v) {
+            total += x;
+            n += 1;
+        }
+    }
+    match n {
+        0 => Value::Null,
+        _ if average => Value::Num(total / n as f64),
+        _ => Value::Num(total),
+    }
+}
+
 /// Each `random()` call site gets its own counter; the value is a SplitMix64 hash of
 /// the run's `now` and that counter, so a run is reproducible (same `now`, same
 /// input order → same numbers) while successive rows differ. Range 0..=2^31-1 as
@@ -244,6 +289,29 @@ mod tests {
         assert_eq!(m("min", vec![s("b"), s("a")]), Value::str("a"));
         assert_eq!(m("max", vec![f("none"), num(1.0)]), Value::Num(1.0));
         assert_eq!(m("max", vec![f("none")]), Value::Null);
+    }
+
+    #[test]
+    fn sum_and_avg_over_numbers() {
+        assert_eq!(m("sum", vec![num(1.0), s("2"), f("m")]), Value::Num(18.0));
+        assert_eq!(m("avg", vec![num(1.0), s("2"), f("t")]), Value::Num(1.5));
+        assert_eq!(m("avg", vec![f("t"), f("none")]), Value::Null);
+    }
+
+    #[test]
+    fn trigonometry() {
+        assert_eq!(m("cos", vec![num(0.0)]), Value::Num(1.0));
+        assert_eq!(m("sin", vec![num(0.0)]), Value::Num(0.0));
+        assert_eq!(m("atan2", vec![num(0.0), num(1.0)]), Value::Num(0.0));
+        assert_eq!(m("hypot", vec![num(3.0), num(4.0)]), Value::Num(5.0));
+        assert_eq!(m("acos", vec![num(2.0)]), Value::Null);
+        assert_eq!(m("tanh", vec![f("t")]), Value::Null);
+        let ok = [
+            "tan", "asin", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+        ]
+        .iter()
+        .all(|n| m(n, vec![num(0.5)]).as_number().is_some() || *n == "acosh");
+        assert!(ok);
     }
 
     #[test]
