@@ -883,6 +883,69 @@ mod tests {
         assert_eq!(p(call("lower", vec![f("x")])), Some(false));
     }
 
+    /// The messages users see for compile errors, with the span each points at.
+    #[test]
+    fn compile_error_messages() {
+        let at = |start, end| Span::new(start, end);
+        let str_at = |value: &str, span| Expr::Str {
+            value: value.to_string(),
+            span,
+        };
+        let cases = vec![
+            ("eval x=lowr(a)", call_at("lowr", vec![f("a")], at(7, 14))),
+            (
+                "eval x=nosuchfunction(a)",
+                call_at("nosuchfunction", vec![f("a")], at(7, 24)),
+            ),
+            (
+                "eval x=substr(a)",
+                call_at("substr", vec![f("a")], at(7, 16)),
+            ),
+            (
+                "eval x=if(a, b)",
+                call_at("if", vec![f("a"), f("b")], at(7, 15)),
+            ),
+            ("eval x=null(1)", call_at("null", vec![num(1.0)], at(7, 14))),
+            (
+                "eval x=case(a, 1, b)",
+                call_at("case", vec![f("a"), num(1.0), f("b")], at(7, 20)),
+            ),
+            (
+                r#"eval x=match(a, "(")"#,
+                call_at("match", vec![f("a"), str_at("(", at(16, 19))], at(7, 20)),
+            ),
+            (
+                r#"eval x=replace(a, "(?<=x)y", "z")"#,
+                call_at(
+                    "replace",
+                    vec![f("a"), str_at("(?<=x)y", at(18, 27)), s("z")],
+                    at(7, 33),
+                ),
+            ),
+            (
+                r#"eval x=strptime(a, "%Y %q")"#,
+                call_at(
+                    "strptime",
+                    vec![f("a"), str_at("%Y %q", at(19, 26))],
+                    at(7, 27),
+                ),
+            ),
+            (
+                "eval x=mvfilter(a=b)",
+                call_at("mvfilter", vec![eq(f("a"), f("b"))], at(7, 20)),
+            ),
+        ];
+        let mut out = String::new();
+        for (spl, expr) in cases {
+            let err = compile_err(expr);
+            let span = err.span.map_or(String::from("-"), |s| {
+                format!("{}..{} `{}`", s.start, s.end, &spl[s.start..s.end])
+            });
+            out.push_str(&format!("{spl}\n  {span}: {}\n", err.message));
+        }
+        insta::assert_snapshot!(out);
+    }
+
     #[test]
     fn fields_lists_each_read_field_once() {
         let e = call(

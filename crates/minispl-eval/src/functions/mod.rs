@@ -299,7 +299,7 @@ pub fn prepare_pairs(args: &[Expr], span: Span) -> Result<Prepared, EvalError> {
     if args.len() % 2 != 0 {
         return Err(EvalError::at(
             format!(
-                "expected pairs of arguments (an even number), got {}",
+                "arguments must come in pairs (an even number of them), got {}",
                 args.len()
             ),
             span,

@@ -15,19 +15,13 @@ use regex::Regex;
 pub fn compile(pattern: &str) -> Result<Regex, String> {
     let translated = translate(pattern);
     Regex::new(&translated).map_err(|e| {
+        // The regex crate's message is a multi-line diagram; its last line says what
+        // is wrong (e.g. "look-around ... is not supported").
         let detail = e.to_string();
-        let hint = if pattern.contains("(?=")
-            || pattern.contains("(?!")
-            || pattern.contains("(?<=")
-            || pattern.contains("(?<!")
-        {
-            " (look-around is not supported)"
-        } else {
-            ""
-        };
+        let last = detail.lines().last().unwrap_or("");
         format!(
-            "invalid regex `{pattern}`{hint}: {}",
-            detail.lines().last().unwrap_or("")
+            "invalid regex `{pattern}`: {}",
+            last.strip_prefix("error: ").unwrap_or(last)
         )
     })
 }
