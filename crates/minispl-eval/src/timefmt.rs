@@ -84,7 +84,8 @@ pub fn strftime(epoch: f64, format: &str, tz: Tz) -> String {
             width.push(*c);
             i += 1;
         }
-        let width: Option<usize> = width.parse().ok();
+        // More than nanoseconds is zero padding; cap it (no giant allocations).
+        let width: Option<usize> = width.parse::<usize>().ok().map(|w| w.min(32));
         let mut extended = false;
         if chars.get(i) == Some(&'E') && chars.get(i + 1) == Some(&'z') {
             extended = true;
@@ -751,23 +752,23 @@ fn offset(t: f64, n: i64, u: Unit, tz: Tz) -> Option<f64> {
         _ => 0,
     };
     if seconds > 0 {
-        return Some(t + (n * seconds) as f64);
+        return Some(t + n.checked_mul(seconds)? as f64);
     }
     let dt = to_datetime(t, tz)?;
     let naive = dt.naive_local();
     let moved = match u {
-        Unit::Day => naive.checked_add_signed(Duration::days(n))?,
-        Unit::Week => naive.checked_add_signed(Duration::weeks(n))?,
+        Unit::Day => naive.checked_add_signed(Duration::try_days(n)?)?,
+        Unit::Week => naive.checked_add_signed(Duration::try_weeks(n)?)?,
         Unit::Month => add_months(naive, n)?,
-        Unit::Quarter => add_months(naive, n * 3)?,
-        _ => add_months(naive, n * 12)?,
+        Unit::Quarter => add_months(naive, n.checked_mul(3)?)?,
+        _ => add_months(naive, n.checked_mul(12)?)?,
     };
     Some(to_epoch(&local(tz, moved)?))
 }
 
 /// Calendar months later (or earlier), the day clamped to the month's length.
 fn add_months(naive: NaiveDateTime, n: i64) -> Option<NaiveDateTime> {
-    let total = i64::from(naive.year()) * 12 + i64::from(naive.month0()) + n;
+    let total = (i64::from(naive.year()) * 12 + i64::from(naive.month0())).checked_add(n)?;
     let year = i32::try_from(total.div_euclid(12)).ok()?;
     let month = total.rem_euclid(12) as u32 + 1;
     let mut day = naive.day();
@@ -921,6 +922,12 @@ mod tests {
         );
         let kolkata = chrono_tz::Asia::Kolkata;
         assert_eq!(strftime(T, "%z %:::z", kolkata), "+0530 +05:30");
+    }
+
+    #[test]
+    fn huge_widths_are_capped() {
+        assert_eq!(f("%40N").len(), 32);
+        assert_eq!(strftime(1e300, "%Y", UTC), "");
     }
 
     #[test]
@@ -1083,6 +1090,14 @@ mod tests {
 
     #[test]
     fn relative_time_malformed() {
+        for huge in [
+            "-9999999999999999999d",
+            "-999999999999999999h",
+            "+99999999999999999d",
+        ] {
+            assert_eq!(relative_time(0.0, huge, UTC), None, "{huge}");
+        }
+        assert_eq!(relative_time(0.0, "+999999999999999999mon", UTC), None);
         assert_eq!(relative_time(0.0, "-1x", UTC), None);
         assert_eq!(relative_time(0.0, "1d", UTC), None);
         assert_eq!(relative_time(0.0, "@w8", UTC), None);

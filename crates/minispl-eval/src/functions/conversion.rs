@@ -95,7 +95,7 @@ fn hex(n: f64) -> String {
     }
     let i = n.trunc() as i128;
     if i < 0 {
-        format!("-0x{:X}", -i)
+        format!("-0x{:X}", i.unsigned_abs())
     } else {
         format!("0x{i:X}")
     }
@@ -195,6 +195,8 @@ mod tests {
         );
         assert_eq!(t(vec![num(-1234.0), s("commas")]), Value::str("-1,234"));
         assert_eq!(t(vec![num(255.0), s("hex")]), Value::str("0xFF"));
+        assert_eq!(t(vec![num(-255.0), s("hex")]), Value::str("-0xFF"));
+        assert!(t(vec![num(-1e300), s("hex")]).render().is_some());
         assert_eq!(
             t(vec![num(90061.0), s("duration")]),
             Value::str("1+01:01:01")

@@ -349,6 +349,77 @@ mod tests {
         }
     }
 
+    /// Every function, called with null arguments, gives null, except the ones whose
+    /// job is to inspect null (R6.15 propagation).
+    #[test]
+    fn null_arguments_give_null() {
+        use crate::expr::build::f;
+        use crate::expr::testing::{env, row};
+        let not_null: &[(&str, Value)] = &[
+            ("isnull", Value::Bool(true)),
+            ("isnotnull", Value::Bool(false)),
+            ("typeof", Value::str("Invalid")),
+            ("isnum", Value::Bool(false)),
+            ("isint", Value::Bool(false)),
+            ("isstr", Value::Bool(false)),
+            ("isbool", Value::Bool(false)),
+            ("json_valid", Value::Bool(false)),
+            ("json_array", Value::str("[null]")),
+        ];
+        let r = row(&[]);
+        for func in all().filter(|f| f.min_args > 0 || f.max_args != Some(0)) {
+            // One argument at least; two where arguments come in pairs.
+            let n = func.min_args.max(1);
+            let compiled = [n, n + 1].into_iter().find_map(|n| {
+                let args = (0..n).map(|_| f("missing")).collect();
+                crate::expr::CompiledExpr::compile(&crate::expr::build::call(func.name, args)).ok()
+            });
+            let got = compiled.map(|c| c.eval(&r, &env()));
+            let want = not_null
+                .iter()
+                .find(|(name, _)| *name == func.name)
+                .map_or(Value::Null, |(_, v)| v.clone());
+            assert_eq!(got, Some(Ok(want)), "{}", func.name);
+        }
+    }
+
+    /// Every function accepts any kind of argument (multivalue, number, numeric string,
+    /// text, boolean) without failing at run time: unsupported inputs give null (R6.16).
+    #[test]
+    fn any_argument_kind_evaluates() {
+        use crate::expr::build::{call, f, num, s, tru};
+        use crate::expr::testing::{env, row};
+        let r = row(&[("m", "a|b|12"), ("t", "abc"), ("n", "12")]);
+        let kinds: Vec<fn() -> Expr> = vec![
+            || f("m"),
+            || f("t"),
+            || f("n"),
+            || num(2.5),
+            || s("x"),
+            || tru(),
+        ];
+        for func in all() {
+            let max = func.max_args.unwrap_or(func.min_args + 3).min(4);
+            for n in func.min_args..=max {
+                for kind in &kinds {
+                    if matches!(func.name, "searchmatch" | "json_extract" | "spath") {
+                        // These call the search parser / JSON paths (other modules);
+                        // covered in comparison.rs and json.rs.
+                        continue;
+                    }
+                    let expr = call(func.name, (0..n).map(|_| kind()).collect());
+                    // Some shapes are refused at compile time (mvmap needs a field
+                    // name first, case needs pairs...): that is fine here.
+                    let Ok(c) = crate::expr::CompiledExpr::compile(&expr) else {
+                        continue;
+                    };
+                    let got = c.eval(&r, &env());
+                    assert!(got.is_ok(), "{}({n} x {:?}): {got:?}", func.name, kind());
+                }
+            }
+        }
+    }
+
     #[test]
     fn suggestions() {
         assert_eq!(suggest("lowr"), Some("lower"));

@@ -192,7 +192,9 @@ fn printf(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
             width.push(chars[i]);
             i += 1;
         }
-        spec.width = width.parse().unwrap_or(0);
+        // Widths and precisions are capped so that a hostile format cannot make us
+        // allocate gigabytes.
+        spec.width = width.parse::<usize>().unwrap_or(0).min(MAX_WIDTH);
         if i < chars.len() && chars[i] == '.' {
             i += 1;
             let mut p = String::new();
@@ -200,7 +202,7 @@ fn printf(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
                 p.push(chars[i]);
                 i += 1;
             }
-            spec.precision = Some(p.parse().unwrap_or(0));
+            spec.precision = Some(p.parse::<usize>().unwrap_or(0).min(MAX_WIDTH));
         }
         // Length modifiers (`l`, `ll`, `h`) are accepted and ignored.
         while i < chars.len() && "lhqLjzt".contains(chars[i]) {
@@ -223,6 +225,8 @@ fn printf(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     }
     Ok(Value::Str(out))
 }
+
+const MAX_WIDTH: usize = 1024;
 
 #[derive(Default)]
 struct Spec {
@@ -517,6 +521,8 @@ mod tests {
         assert_eq!(p(vec![s("100%%")]), Value::str("100%"));
         assert_eq!(p(vec![s("%s-%s"), s("a")]), Value::str("a-"));
         assert_eq!(p(vec![s("%c"), num(65.0)]), Value::str("A"));
+        let huge = p(vec![s("%99999999999d|%.99999999f"), num(1.0), num(1.0)]);
+        assert!(huge.render().is_some_and(|s| s.len() < 3000));
         assert_eq!(p(vec![f("none"), s("a")]), Value::Null);
     }
 }
