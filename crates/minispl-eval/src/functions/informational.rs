@@ -24,6 +24,14 @@ pub const FUNCTIONS: &[Function] = &[
     })
     .predicate(),
     Function::eager("isstr", 1, Some(1), isstr).predicate(),
+    Function::eager("isarray", 1, Some(1), |a, _| {
+        Ok(Value::Bool(json_kind(&a[0]) == Some('[')))
+    })
+    .predicate(),
+    Function::eager("isobject", 1, Some(1), |a, _| {
+        Ok(Value::Bool(json_kind(&a[0]) == Some('{')))
+    })
+    .predicate(),
     Function::eager("isbool", 1, Some(1), |a, _| {
         Ok(Value::Bool(matches!(*a[0], Value::Bool(_))))
     })
@@ -39,6 +47,16 @@ fn typeof_(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         v if number(v).is_some() => "Number",
         _ => "String",
     }))
+}
+
+/// `[` for text that is a JSON array, `{` for a JSON object (`isarray`, `isobject`).
+fn json_kind(v: &Value) -> Option<char> {
+    let text = super::text(v)?;
+    let first = text.trim_start().chars().next()?;
+    match serde_json::from_str::<serde_json::Value>(&text).ok()? {
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Some(first),
+        _ => None,
+    }
 }
 
 /// `isstr(x)`: a non-numeric string (a multivalue is a list of strings, so it counts).
@@ -97,6 +115,12 @@ mod tests {
         assert_eq!(b("isstr", f("missing")), Value::Bool(false));
         assert_eq!(b("isstr", f("m")), Value::Bool(true));
         assert_eq!(b("isbool", tru()), Value::Bool(true));
+        assert_eq!(b("isarray", s("[1, 2, 3]")), Value::Bool(true));
+        assert_eq!(b("isarray", num(1.0)), Value::Bool(false));
+        assert_eq!(b("isarray", s("{}")), Value::Bool(false));
+        assert_eq!(b("isobject", s(r#"{"a":1}"#)), Value::Bool(true));
+        assert_eq!(b("isobject", f("missing")), Value::Bool(false));
+        assert_eq!(b("isobject", f("m")), Value::Bool(false));
         assert_eq!(b("isbool", s("true")), Value::Bool(false));
     }
 }

@@ -47,6 +47,8 @@ pub type PrepareFn = fn(&[Expr], Span) -> Result<Prepared, EvalError>;
 #[derive(Clone, Copy)]
 pub enum Kind {
     Eager(EagerFn),
+    // Lazy functions see compiled nodes, which stay crate-private: only this crate's
+    // table can hold lazy entries.
     #[allow(private_interfaces)]
     Lazy(LazyFn),
 }
@@ -363,6 +365,8 @@ mod tests {
             ("isint", Value::Bool(false)),
             ("isstr", Value::Bool(false)),
             ("isbool", Value::Bool(false)),
+            ("isarray", Value::Bool(false)),
+            ("isobject", Value::Bool(false)),
             ("json_valid", Value::Bool(false)),
             ("json_array", Value::str("[null]")),
         ];
