@@ -381,12 +381,14 @@ pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Value {
         | BinaryOp::Gt
         | BinaryOp::Ge
         | BinaryOp::Like => {
+            if !matches!(l, Value::Multi(_)) && !matches!(r, Value::Multi(_)) {
+                return Value::Bool(compare_scalar(op, l, r).unwrap_or(false));
+            }
             // R6.16: a multivalue operand satisfies the comparison if any value does.
-            let any = values_of(l).iter().any(|a| {
-                values_of(r)
-                    .iter()
-                    .any(|b| compare_scalar(op, a, b).unwrap_or(false))
-            });
+            let (ls, rs) = (values_of(l), values_of(r));
+            let any = ls
+                .iter()
+                .any(|a| rs.iter().any(|b| compare_scalar(op, a, b).unwrap_or(false)));
             Value::Bool(any)
         }
         BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => Value::Null,
