@@ -15,7 +15,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use minispl::eval::ingest::{synthesize_raw, Event, EventMeta};
 use minispl::eval::lookup::{LookupTable, Lookups};
 use minispl::eval::{Context, Env, Program, Row, Value};
-use minispl::parser::{MacroDef, Macros, Pipeline, Span};
+use minispl::parser::{FirstSegment, MacroDef, Macros, ParseOptions, Pipeline, Span};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -365,9 +365,14 @@ fn run_case(path: &Path, fixtures: &Fixtures) -> Result<(), Failed> {
 /// Parse (with macro expansion), compile and run one case. The error string is rendered
 /// against the search text when it carries a span.
 fn execute(case: &Case, fixtures: &Fixtures) -> Result<Vec<ShownRow>, String> {
-    let parsed = minispl::parser::parse_search(&case.spl, &fixtures.macros)
-        .map_err(|e| format!("parse: {e}"))?;
-    run_pipeline(case, &parsed.pipeline, fixtures)
+    // CONFORMANCE.md applies each case's SPL to the input events, so `rename a AS b` is
+    // the rename command, not an implicit search for the terms `rename`, `a`, ...
+    let options = ParseOptions {
+        first_segment: FirstSegment::CommandIfKnown,
+    };
+    let pipeline = minispl::parser::parse_with(&case.spl, &fixtures.macros, options)
+        .map_err(|e| format!("parse: {}", e.render()))?;
+    run_pipeline(case, &pipeline, fixtures)
 }
 
 fn run_pipeline(
@@ -384,6 +389,7 @@ fn run_pipeline(
         profiles: Vec::new(),
         lookups: fixtures.lookups.clone(),
         datamodels: Vec::new(),
+        limits: Default::default(),
     });
     let program = Program::compile(pipeline, ctx).map_err(|e| format!("compile: {e}"))?;
     let mut hidden_raw = HashSet::new();

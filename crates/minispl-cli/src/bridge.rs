@@ -11,8 +11,8 @@ pub fn load_detection(path: &Path) -> Result<Detection, RulesError> {
 
 /// Run a detection's `tests[]` with the upstream unit-test semantics, resolving each
 /// `attack_data` file by name under `data_dir`. Without `--data`: the detection file's
-/// own folder, and for the built-in detections the bundled `corpus/` (relative to the
-/// working directory, as in the README's commands).
+/// own folder, and for the built-in detections the bundled `corpus/`: `./corpus` when run
+/// from a checkout (the README's commands), else the checkout this binary was built from.
 pub fn run_tests(
     engine: &Engine,
     detection: &Detection,
@@ -21,7 +21,15 @@ pub fn run_tests(
     let dir: PathBuf = match (data_dir, &detection.path) {
         (Some(d), _) => d.to_path_buf(),
         (None, Some(p)) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        (None, None) => PathBuf::from("corpus"),
+        (None, None) => bundled_corpus(),
     };
     Ok(testrunner::run_tests(engine, detection, &dir))
+}
+
+fn bundled_corpus() -> PathBuf {
+    let here = PathBuf::from("corpus");
+    if here.is_dir() {
+        return here;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus")
 }

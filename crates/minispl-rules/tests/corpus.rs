@@ -730,11 +730,14 @@ fn profile_fields_on_other_calls() {
         text(by_name("DescribeImageScanFindings"), "dest"),
         "ecr.amazonaws.com"
     );
-    // Default `user` is only 'userIdentity.userName': null for an assumed role.
-    assert!(by_name("DescribeInstances").get("user").is_null());
+    // `*Instances` calls coalesce the session issuer into `user` (CLOUDTRAIL.md §5)...
+    assert_eq!(text(by_name("DescribeInstances"), "user"), "ops-readonly");
+    // ...while the default `user` is only 'userIdentity.userName': null for an assumed
+    // role, whose `user_name` still names the issuer.
+    assert!(by_name("ListImages").get("user").is_null());
     assert_eq!(
-        text(by_name("DescribeInstances"), "user_name"),
-        "ops-readonly"
+        text(by_name("ListImages"), "user_name"),
+        "ecr-scan-reporter"
     );
 }
 

@@ -1,10 +1,11 @@
 //! `mvcombine [delim=" "] <field>` (SEMANTICS §12 mvcombine): results identical on all
 //! other fields are merged into one whose `<field>` holds every value, in input order.
 //!
-//! Buffers one entry per distinct combination of the other fields. "All field values are
-//! identical" (Splunk's mvcombine page) includes internal fields such as `_raw` and
-//! `_time`, which is why raw events rarely combine until `table`/`fields`/`stats` has
-//! reduced them. `delim` only matters for Splunk's single-string rendering of the
+//! Buffers one entry per distinct combination of the other fields. Internal fields
+//! (`_raw`, `_time`, ...) take no part in the comparison: Splunk's page says mvcombine
+//! "does not apply to internal fields", and EC-127 (high) expects field-map events whose
+//! synthesized `_raw` differs to combine. A merged result keeps the internal fields of
+//! the first result of its group (docs/DECISIONS.md). `delim` only matters for Splunk's single-string rendering of the
 //! merged field; here a multivalue is rendered by `nomv` with newlines, so it is not
 //! used.
 
@@ -39,7 +40,7 @@ impl Operator for MvcombineOp {
         let _ = out;
         let mut key: GroupKey = row
             .iter()
-            .filter(|(name, _)| **name != self.field)
+            .filter(|(name, _)| **name != self.field && !name.starts_with('_'))
             .map(|(name, value)| (name.clone(), value.to_strings()))
             .collect();
         key.sort();
@@ -88,12 +89,12 @@ mod tests {
     }
 
     #[test]
-    fn field_order_does_not_split_groups_but_internal_fields_do() {
+    fn neither_field_order_nor_internal_fields_split_groups() {
         assert_eq!(
             mvcombine(
-                r#"[{"a":"1","b":"2","ip":"x","_time":1},{"b":"2","a":"1","ip":["y","x"],"_time":1},{"a":"1","b":"2","ip":"z","_time":2}]"#
+                r#"[{"a":"1","b":"2","ip":"x","_time":1},{"b":"2","a":"1","ip":["y","x"],"_time":1},{"a":"1","b":"2","ip":"z","_time":2},{"a":"2","ip":"w","_time":1}]"#
             ),
-            r#"[{"a":"1","b":"2","ip":["x","y","x"],"_time":"1"},{"a":"1","b":"2","ip":"z","_time":"2"}]"#
+            r#"[{"a":"1","b":"2","ip":["x","y","x","z"],"_time":"1"},{"a":"2","ip":"w","_time":"1"}]"#
         );
     }
 
