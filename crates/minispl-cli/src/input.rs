@@ -77,6 +77,12 @@ impl InputSummary {
             human_bytes(r.bytes),
             self.elapsed.as_secs_f64()
         );
+        if r.ignored_files > 0 {
+            summary.push_str(&format!(
+                "; {} ignored (not *.json, *.jsonl, *.ndjson, *.log or *.gz)",
+                plural(r.ignored_files, "other file")
+            ));
+        }
         if r.skipped > 0 {
             summary.push_str(&format!(
                 "; {} skipped as malformed",

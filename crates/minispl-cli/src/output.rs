@@ -53,13 +53,11 @@ pub fn field_strings(row: &Row, name: &str, tz: Tz) -> Vec<String> {
     }
 }
 
-/// One row as a JSON object: keys in column order, strings, multivalue as arrays.
-pub fn row_json(row: &Row, columns: &[String], tz: Tz) -> serde_json::Value {
+/// One row as a JSON object: keys in the row's own column order (each result of a
+/// `stats`/`table` carries its columns in order), strings, multivalue as arrays.
+pub fn row_json(row: &Row, tz: Tz) -> serde_json::Value {
     let mut object = serde_json::Map::new();
-    for name in columns {
-        if !row.contains(name) {
-            continue;
-        }
+    for name in row.names() {
         let mut values = field_strings(row, name, tz);
         let value = match (row.get(name), values.len()) {
             (Value::Multi(_), _) => serde_json::Value::Array(
@@ -80,18 +78,17 @@ pub fn write_rows(
     rows: &[Row],
     tz: Tz,
 ) -> io::Result<()> {
-    let columns = columns(rows);
     match format {
-        OutputFormat::Json => write_json(out, &columns, rows, tz),
-        OutputFormat::Csv => write_csv(out, &columns, rows, tz),
-        OutputFormat::Table => write_table(out, &columns, rows, tz),
+        OutputFormat::Json => write_json(out, rows, tz),
+        OutputFormat::Csv => write_csv(out, &columns(rows), rows, tz),
+        OutputFormat::Table => write_table(out, &columns(rows), rows, tz),
     }
 }
 
 /// JSON lines: one object per row, so the output streams into `jq` or a log shipper.
-pub fn write_json(out: &mut dyn Write, columns: &[String], rows: &[Row], tz: Tz) -> io::Result<()> {
+pub fn write_json(out: &mut dyn Write, rows: &[Row], tz: Tz) -> io::Result<()> {
     for row in rows {
-        let json = row_json(row, columns, tz);
+        let json = row_json(row, tz);
         serde_json::to_writer(&mut *out, &json).map_err(io::Error::other)?;
         out.write_all(b"\n")?;
     }

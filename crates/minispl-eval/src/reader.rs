@@ -107,6 +107,23 @@ pub struct ReadReport {
     pub files: u64,
     /// Files that could not be opened, or failed part-way (I/O error, truncated gzip).
     pub failed_files: u64,
+    /// Files met in a directory walk whose names say they hold no events (see
+    /// [`is_event_file_name`]); files named explicitly are always read.
+    pub ignored_files: u64,
+}
+
+/// Whether a directory walk reads a file: logs and JSON by their usual names, gzipped or
+/// not (`*.json`, `*.jsonl`, `*.ndjson`, `*.log`, `*.json.gz`, CloudTrail's delivered
+/// `*.json.gz`, any `*.gz`). A folder of logs often carries READMEs, detection YAML or
+/// lookups beside the data; reading those as events would report every line malformed.
+pub fn is_event_file_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if name.ends_with(".gz") {
+        return true;
+    }
+    [".json", ".jsonl", ".ndjson", ".log"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// A fatal read error (unreadable file, or any problem with `strict`).
@@ -188,7 +205,7 @@ pub fn read_stream(
 }
 
 /// Files of a directory tree in sorted name order, so runs are reproducible. Hidden
-/// entries (`.name`) are skipped; symbolic links to directories are not followed (no
+/// entries (`.name`) and files that are not event files by name are skipped; symbolic links to directories are not followed (no
 /// cycles), links to files are read.
 fn walk_dir(
     dir: &Path,
@@ -217,6 +234,14 @@ fn walk_dir(
     for (path, is_dir) in paths {
         if is_dir {
             walk_dir(&path, options, report, sink)?;
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        if !is_event_file_name(&name) {
+            report.ignored_files += 1;
             continue;
         }
         match std::fs::metadata(&path) {
