@@ -13,6 +13,7 @@ use crate::error::EvalError;
 use crate::ingest::{Event, Ingestor};
 use crate::lookup::Lookups;
 use crate::plan::Plan;
+use crate::prefilter::{Prefilter, Scratch};
 use crate::profile::Profile;
 use crate::row::Row;
 use minispl_parser::ast::{Pipeline, Span};
@@ -29,6 +30,60 @@ pub struct Context {
     pub datamodels: Vec<Arc<DataModel>>,
     /// Caps for aggregating commands and subsearches (group count, subsearch rows).
     pub limits: crate::stats::Limits,
+    /// Performance mechanisms (issue 6), each switchable off to check results are
+    /// identical without it.
+    pub optimizations: Optimizations,
+}
+
+/// The performance mechanisms of issue 6. Every one of them must leave results unchanged
+/// (same rows, same order); they are switchable so tests can compare both ways. All on by
+/// default; [`Optimizations::from_env`] turns them all off when `MINISPL_NO_OPTIMIZE` is
+/// set to anything but `0` or the empty string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Optimizations {
+    /// Skip raw events lacking the literals the first command requires, before parsing
+    /// (`prefilter.rs`).
+    pub prefilter: bool,
+    /// Extract only the JSON fields the plan needs (CLOUDTRAIL.md §3 allows it).
+    pub field_pruning: bool,
+    /// Several detections share one pass over the input (rules engine, CLI).
+    pub multi_detection: bool,
+    /// Use a worker thread for reading and splitting large inputs (CLI).
+    pub parallel: bool,
+}
+
+impl Default for Optimizations {
+    fn default() -> Self {
+        Optimizations::all()
+    }
+}
+
+impl Optimizations {
+    pub fn all() -> Self {
+        Optimizations {
+            prefilter: true,
+            field_pruning: true,
+            multi_detection: true,
+            parallel: true,
+        }
+    }
+
+    pub fn none() -> Self {
+        Optimizations {
+            prefilter: false,
+            field_pruning: false,
+            multi_detection: false,
+            parallel: false,
+        }
+    }
+
+    /// All on, unless the environment variable `MINISPL_NO_OPTIMIZE` is set (not `0`).
+    pub fn from_env() -> Self {
+        match std::env::var("MINISPL_NO_OPTIMIZE") {
+            Ok(v) if !v.is_empty() && v != "0" => Optimizations::none(),
+            _ => Optimizations::all(),
+        }
+    }
 }
 
 /// A pipeline compiled against a context.
@@ -37,6 +92,8 @@ pub struct Program {
     ctx: Arc<Context>,
     plan: Plan,
     ingestor: Ingestor,
+    /// Raw events that cannot pass the first command are skipped before ingestion.
+    prefilter: Prefilter,
     /// The operators built by `compile` (which validates every command), handed to the
     /// first run; later runs build fresh ones, since operators hold per-run state.
     prepared: Mutex<Option<Vec<Box<dyn Operator>>>>,
@@ -56,11 +113,17 @@ impl Program {
         let plan = Plan::new(pipeline, &ctx);
         let operators = build_operators(pipeline, &ctx)?;
         let ingestor = Ingestor::new(&ctx, &plan)?;
+        let prefilter = if ctx.optimizations.prefilter && plan.reads_index {
+            Prefilter::derive(pipeline, &ctx)
+        } else {
+            Prefilter::keep_all()
+        };
         Ok(Program {
             pipeline: pipeline.clone(),
             ctx,
             plan,
             ingestor,
+            prefilter,
             prepared: Mutex::new(Some(operators)),
         })
     }
@@ -68,6 +131,17 @@ impl Program {
     /// The logical plan (printable).
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// The required-literal prefilter of raw events (printable; `*` when none).
+    pub fn prefilter(&self) -> &Prefilter {
+        &self.prefilter
+    }
+
+    /// Turns events into the rows the first command sees (for callers that share one
+    /// ingestion between several programs, [`Run::push_row`]).
+    pub fn ingestor(&self) -> &Ingestor {
+        &self.ingestor
     }
 
     /// Run over `events` (the "index" the first command reads), returning the result rows.
@@ -99,12 +173,9 @@ impl Program {
             None => build_operators(&self.pipeline, &self.ctx)?,
         };
         let spans = self.pipeline.commands.iter().map(|c| c.span()).collect();
-        Ok(Run::new(
-            &self.ingestor,
-            operators,
-            spans,
-            self.plan.reads_index,
-        ))
+        let mut run = Run::new(&self.ingestor, operators, spans, self.plan.reads_index);
+        run.prefilter = Some(&self.prefilter);
+        Ok(run)
     }
 }
 
@@ -130,6 +201,8 @@ pub struct Run<'a> {
     reads_index: bool,
     /// Set by `finish` or the first error: later calls do nothing.
     done: bool,
+    prefilter: Option<&'a Prefilter>,
+    scratch: Scratch,
 }
 
 impl<'a> Run<'a> {
@@ -146,6 +219,8 @@ impl<'a> Run<'a> {
             spans,
             reads_index,
             done: false,
+            prefilter: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -161,10 +236,35 @@ impl<'a> Run<'a> {
         if self.done || !self.reads_index {
             return Ok(());
         }
+        if let (Event::Raw { raw, .. }, Some(p)) = (&event, self.prefilter) {
+            if !p.may_match(raw, &mut self.scratch) {
+                return Ok(());
+            }
+        }
         let result = self
             .ingestor
             .ingest(event)
             .and_then(|row| self.feed(0, vec![row], out));
+        self.done = result.is_err();
+        result
+    }
+
+    /// Would the prefilter let this raw event through? (Always true without one.)
+    pub fn may_match(&mut self, raw: &str) -> bool {
+        match self.prefilter {
+            Some(p) => p.may_match(raw, &mut self.scratch),
+            None => true,
+        }
+    }
+
+    /// An event already ingested (by an [`Ingestor`] that extracted at least the fields
+    /// this program's plan needs): push it through the pipeline. The caller applies the
+    /// prefilter ([`Run::may_match`]) first.
+    pub fn push_row(&mut self, row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        if self.done || !self.reads_index {
+            return Ok(());
+        }
+        let result = self.feed(0, vec![row], out);
         self.done = result.is_err();
         result
     }
