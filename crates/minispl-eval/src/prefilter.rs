@@ -46,11 +46,53 @@ pub struct Prefilter {
     formula: Formula,
 }
 
-/// Reused per-run buffers, so testing an event allocates nothing once they have grown.
+/// The event being tested, prepared once for any number of prefilters (one pass for
+/// several detections shares it): its lower-cased bytes, and on demand its unescaped
+/// text. Buffers are reused, so testing an event allocates nothing once they have grown.
 #[derive(Debug, Default)]
 pub struct Scratch {
     lower: Vec<u8>,
+    /// Whether `unescaped_lower` was computed for this event, and its outcome:
+    /// `Some(false)` means the event must be kept whatever the formula.
+    unescaped: Option<bool>,
     unescaped_lower: Vec<u8>,
+    /// Literal outcomes already computed for this event (few literals: a list of ranges
+    /// into `memo_text`, which keeps its capacity between events).
+    memo: Vec<(usize, usize, bool)>,
+    memo_text: String,
+}
+
+impl Scratch {
+    /// Prepare for testing `raw`.
+    pub fn load(&mut self, raw: &str) {
+        self.lower.clear();
+        self.lower
+            .extend(raw.bytes().map(|b| b.to_ascii_lowercase()));
+        self.unescaped = None;
+        self.memo.clear();
+        self.memo_text.clear();
+    }
+
+    /// The unescaped, lower-cased text of `raw` (computed once per event); `None` when
+    /// the event must be kept (a malformed escape or a case-confusable character).
+    fn unescaped(&mut self, raw: &str) -> Option<&[u8]> {
+        if self.unescaped.is_none() {
+            let ok = match unescape_json(raw) {
+                Some(text) if text.is_ascii() || !has_case_confusable(text.as_bytes()) => {
+                    self.unescaped_lower.clear();
+                    self.unescaped_lower
+                        .extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+                    true
+                }
+                _ => false,
+            };
+            self.unescaped = Some(ok);
+        }
+        match self.unescaped {
+            Some(true) => Some(&self.unescaped_lower),
+            _ => None,
+        }
+    }
 }
 
 impl Prefilter {
@@ -111,38 +153,54 @@ impl Prefilter {
         if self.is_trivial() {
             return true;
         }
-        let bytes = raw.as_bytes();
-        scratch.lower.clear();
-        scratch
-            .lower
-            .extend(bytes.iter().map(u8::to_ascii_lowercase));
-        let lower = &scratch.lower;
-        if eval(&self.formula, &mut |i| {
-            self.finders[i].find(lower).is_some()
-        }) {
+        scratch.load(raw);
+        self.may_match_loaded(raw, scratch)
+    }
+
+    /// As [`Prefilter::may_match`], with `scratch` already loaded with `raw`
+    /// ([`Scratch::load`]): several prefilters share the preparation and the outcome of
+    /// literals they have in common.
+    pub fn may_match_loaded(&self, raw: &str, scratch: &mut Scratch) -> bool {
+        if self.is_trivial() {
             return true;
         }
+        let mut test = |i: usize| {
+            let text = &self.literals[i];
+            let memo_text = &scratch.memo_text;
+            if let Some((_, _, hit)) = scratch
+                .memo
+                .iter()
+                .find(|(a, b, _)| &memo_text[*a..*b] == text.as_str())
+            {
+                return *hit;
+            }
+            let hit = self.finders[i].find(&scratch.lower).is_some();
+            let start = scratch.memo_text.len();
+            scratch.memo_text.push_str(text);
+            scratch.memo.push((start, scratch.memo_text.len(), hit));
+            hit
+        };
+        if eval(&self.formula, &mut test) {
+            return true;
+        }
+        let bytes = raw.as_bytes();
         if !raw.is_ascii() && has_case_confusable(bytes) {
             return true;
         }
         if memchr::memchr(b'\\', bytes).is_none() {
             return false;
         }
-        // A JSON string value may be written with escapes: test the unescaped text too.
-        let Some(unescaped) = unescape_json(raw) else {
-            return true;
+        // A JSON string value may be written with escapes: a literal may occur in the
+        // raw text or in the unescaped text.
+        let lower = std::mem::take(&mut scratch.lower);
+        let keep = match scratch.unescaped(raw) {
+            None => true,
+            Some(unescaped) => eval(&self.formula, &mut |i| {
+                self.finders[i].find(&lower).is_some() || self.finders[i].find(unescaped).is_some()
+            }),
         };
-        if !unescaped.is_ascii() && has_case_confusable(unescaped.as_bytes()) {
-            return true;
-        }
-        scratch.unescaped_lower.clear();
-        scratch
-            .unescaped_lower
-            .extend(unescaped.bytes().map(|b| b.to_ascii_lowercase()));
-        let unescaped_lower = &scratch.unescaped_lower;
-        eval(&self.formula, &mut |i| {
-            self.finders[i].find(lower).is_some() || self.finders[i].find(unescaped_lower).is_some()
-        })
+        scratch.lower = lower;
+        keep
     }
 }
 

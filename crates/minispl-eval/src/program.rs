@@ -257,6 +257,15 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// As [`Run::may_match`] with a scratch already loaded with `raw`, shared by several
+    /// runs over the same event.
+    pub fn may_match_loaded(&self, raw: &str, scratch: &mut Scratch) -> bool {
+        match self.prefilter {
+            Some(p) => p.may_match_loaded(raw, scratch),
+            None => true,
+        }
+    }
+
     /// An event already ingested (by an [`Ingestor`] that extracted at least the fields
     /// this program's plan needs): push it through the pipeline. The caller applies the
     /// prefilter ([`Run::may_match`]) first.

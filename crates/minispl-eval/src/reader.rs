@@ -31,6 +31,8 @@
 //!   but not records; the first two also count in [`ReadReport::failed_files`].
 //!   `records = events + skipped` always holds.
 
+mod validate;
+
 use crate::ingest::{Event, EventMeta};
 use crate::row::Row;
 use crate::value::{format_number, Value};
@@ -692,8 +694,12 @@ impl Ctx<'_> {
             // Raw records are only validated here (no tree is built): the search-time
             // layer parses `_raw` itself, and only for the fields the search needs.
             InputMode::Raw if is_object => {
-                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                    return self.problem(location, format!("invalid JSON: {e}"), true);
+                // The fast check answers only "certainly valid"; serde_json decides the
+                // rest and words the error (issue 6 §4).
+                if !validate::certainly_valid(text) {
+                    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                        return self.problem(location, format!("invalid JSON: {e}"), true);
+                    }
                 }
                 let raw = if element {
                     compact(bytes)

@@ -10,6 +10,7 @@ use crate::props::{load_profiles, AWS_CLOUDTRAIL};
 use crate::risk::{risk_events, RiskEvent};
 use minispl_eval::datamodel::DataModel;
 use minispl_eval::ingest::Ingestor;
+use minispl_eval::prefilter::Scratch;
 use minispl_eval::profile::Profile;
 use minispl_eval::{Context, Env, EvalError, Event, Optimizations, Program, Row};
 use minispl_parser::diagnostic::render;
@@ -364,14 +365,19 @@ impl Engine {
         let mut errors: Vec<Option<EvalError>> = vec![None; runs.len()];
         // Which runs take the current event; reused across events.
         let mut takers: Vec<usize> = Vec::with_capacity(runs.len());
+        // The event's prepared text, shared by the detections' prefilters.
+        let mut scratch = Scratch::default();
         for event in events {
             takers.clear();
+            if let Event::Raw { raw, .. } = &event {
+                scratch.load(raw);
+            }
             for (i, run) in runs.iter_mut().enumerate() {
                 if errors[i].is_some() || !run.reads_index() {
                     continue;
                 }
                 let keep = match &event {
-                    Event::Raw { raw, .. } => run.may_match(raw),
+                    Event::Raw { raw, .. } => run.may_match_loaded(raw, &mut scratch),
                     Event::Fields { .. } => true,
                 };
                 if keep {
