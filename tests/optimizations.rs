@@ -99,6 +99,12 @@ fn search_both_ways(spl: &str, events: &[Event]) -> Vec<Row> {
             ..Optimizations::all()
         },
     ];
+    let parallel = engine(Optimizations::all())
+        .compile(spl)
+        .expect("compiles")
+        .run_parallel(events.iter().cloned(), 2)
+        .expect("runs");
+    assert_eq!(on, parallel, "{spl} on two worker threads");
     for opts in variants {
         let off = engine(opts)
             .compile(spl)

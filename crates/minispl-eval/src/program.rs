@@ -86,6 +86,11 @@ impl Optimizations {
     }
 }
 
+/// Events per chunk handed to a worker by [`Program::run_parallel`].
+pub const PARALLEL_CHUNK: usize = 256;
+/// Chunks in flight at most in [`Program::run_parallel`] (sent and not yet applied).
+pub const PARALLEL_IN_FLIGHT: usize = 8;
+
 /// A pipeline compiled against a context.
 pub struct Program {
     pipeline: Pipeline,
@@ -163,6 +168,103 @@ impl Program {
             Ok(run) => Stream::new(run, events.into_iter()),
             Err(e) => Stream::failed(&self.ingestor, e),
         }
+    }
+
+    /// As [`Program::run`], with `workers` threads doing the per-event work (prefilter,
+    /// JSON extraction, the sourcetype profile) on chunks of events, while the calling
+    /// thread pulls `events` and feeds the resulting rows to the pipeline strictly in
+    /// input order: results are identical to [`Program::run`] (same rows, same order,
+    /// same first error), issue 6 §3 "use of both cores". At most
+    /// [`PARALLEL_IN_FLIGHT`] chunks of [`PARALLEL_CHUNK`] events are in flight, so
+    /// memory stays bounded whatever the input size.
+    pub fn run_parallel<I>(&self, events: I, workers: usize) -> Result<Vec<Row>, EvalError>
+    where
+        I: IntoIterator<Item = Event>,
+    {
+        let mut run = self.start()?;
+        if workers == 0 || !run.reads_index() {
+            return self.run(events);
+        }
+        type Done = (u64, Vec<Result<Row, EvalError>>);
+        let (job_tx, job_rx) =
+            std::sync::mpsc::sync_channel::<(u64, Vec<Event>)>(PARALLEL_IN_FLIGHT);
+        let job_rx = Mutex::new(job_rx);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Done>(PARALLEL_IN_FLIGHT);
+        let mut out = Vec::new();
+        let mut error: Option<EvalError> = None;
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                scope.spawn(move || {
+                    let mut scratch = Scratch::default();
+                    loop {
+                        // The lock is held only while taking one chunk.
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((seq, chunk)) = job else { return };
+                        let rows = chunk
+                            .into_iter()
+                            .filter(|e| match e {
+                                Event::Raw { raw, .. } => {
+                                    self.prefilter.may_match(raw, &mut scratch)
+                                }
+                                Event::Fields { .. } => true,
+                            })
+                            .map(|e| self.ingestor.ingest(e))
+                            .collect();
+                        if done_tx.send((seq, rows)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut events = events.into_iter();
+            let mut exhausted = false;
+            let (mut sent, mut applied) = (0u64, 0u64);
+            let mut pending: std::collections::BTreeMap<u64, Vec<Result<Row, EvalError>>> =
+                std::collections::BTreeMap::new();
+            loop {
+                while !exhausted && error.is_none() && sent - applied < PARALLEL_IN_FLIGHT as u64 {
+                    let chunk: Vec<Event> = events.by_ref().take(PARALLEL_CHUNK).collect();
+                    if chunk.is_empty() || job_tx.send((sent, chunk)).is_err() {
+                        exhausted = true;
+                        break;
+                    }
+                    sent += 1;
+                }
+                if applied == sent {
+                    break;
+                }
+                let Ok((seq, rows)) = done_rx.recv() else {
+                    error.get_or_insert_with(|| EvalError::new("a search worker thread stopped"));
+                    break;
+                };
+                pending.insert(seq, rows);
+                // Rows enter the pipeline in input order.
+                while let Some(rows) = pending.remove(&applied) {
+                    applied += 1;
+                    for row in rows {
+                        if error.is_some() {
+                            break;
+                        }
+                        if let Err(e) = row.and_then(|r| run.push_row(r, &mut out)) {
+                            error = Some(e);
+                        }
+                    }
+                }
+            }
+            // Workers end when the job channel closes.
+            drop(job_tx);
+        });
+        if let Some(e) = error {
+            return Err(e);
+        }
+        run.finish(&mut out)?;
+        Ok(out)
     }
 
     /// Start a push-driven run (see [`Run`]).

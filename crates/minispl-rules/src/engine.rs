@@ -82,6 +82,8 @@ pub struct Engine {
 pub struct CompiledSearch {
     program: Program,
     expanded: String,
+    /// The engine's `parallel` optimisation when compiled.
+    parallel: bool,
 }
 
 /// What a detection run produced.
@@ -279,6 +281,7 @@ impl Engine {
         Ok(CompiledSearch {
             program,
             expanded: expanded.text,
+            parallel: self.context.optimizations.parallel,
         })
     }
 
@@ -432,6 +435,20 @@ impl CompiledSearch {
     /// The macro-expanded search text.
     pub fn expanded(&self) -> &str {
         &self.expanded
+    }
+
+    /// As [`CompiledSearch::run`], with `workers` threads doing the per-event work in
+    /// chunks (issue 6): identical results, input order kept
+    /// ([`Program::run_parallel`]). Without the `parallel` optimisation, `run`.
+    pub fn run_parallel<I: IntoIterator<Item = Event>>(
+        &self,
+        events: I,
+        workers: usize,
+    ) -> Result<Vec<Row>, RulesError> {
+        let workers = if self.parallel { workers } else { 0 };
+        self.program
+            .run_parallel(events, workers)
+            .map_err(|e| eval_error(e, &self.expanded))
     }
 
     pub fn run<I: IntoIterator<Item = Event>>(&self, events: I) -> Result<Vec<Row>, RulesError> {
