@@ -175,6 +175,7 @@ fn the_prefilter_skips_events_for_the_ecr_detections() {
     for d in Engine::builtin_detections() {
         let search = engine.compile_detection(&d).expect("compiles");
         let p = search.program().prefilter();
+        println!("{}: {p}", d.name);
         assert!(!p.is_trivial(), "{}: {p}", d.name);
         assert!(p
             .literals()

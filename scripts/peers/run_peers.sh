@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peers side by side on one file (docs/PERFORMANCE.md). Not run by CI.
 # Usage: scripts/peers/run_peers.sh FILE [MINISPL_BINARY]
-# SKIP_JQ=1 skips jq/jaq (slow on large files). Each command runs 3 times; the best wall time and the largest peak RSS are printed.
+# SKIP_JQ=1 skips jq/jaq (slow on large files), SKIP_NOOPT=1 the unoptimised run,
+# CORES=2 only the 2-core runs. Each command runs 3 times; the best wall time and the largest peak RSS are printed.
 set -euo pipefail
 file=${1:?usage: run_peers.sh FILE [minispl binary]}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,8 +13,10 @@ best() {
   local label=$1; shift
   local best_t="" max_kb=0
   for _ in 1 2 3; do
-    local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2> /dev/null; } 2>&1 | tail -1)
+    local tf out
+    tf=$(mktemp)
+    /usr/bin/time -o "$tf" -f "%e %M" "$@" > /dev/null 2> /dev/null || true
+    out=$(tail -1 "$tf"); rm -f "$tf"
     local t=${out% *} kb=${out#* }
     if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; fi
     if [ "$kb" -gt "$max_kb" ]; then max_kb=$kb; fi
@@ -27,7 +30,7 @@ best "cat > /dev/null" cat "$file"
 best "grep -c PutImage" grep -c PutImage "$file"
 W3='`cloudtrail` | stats count by eventSource eventName'
 W4='`cloudtrail` | stats count dc(src) by user vendor_region'
-for cores in 2 1; do
+for cores in ${CORES:-2 1}; do
   pin=()
   [ "$cores" = 1 ] && pin=(taskset -c 0)
   best "minispl W1 detect (4 in one pass), $cores core(s)" "${pin[@]}" "$minispl" detect --quiet "$file"
@@ -38,7 +41,9 @@ for cores in 2 1; do
   best "minispl W3, $cores core(s)" "${pin[@]}" "$minispl" search --quiet "$W3" "$file"
   best "minispl W4, $cores core(s)" "${pin[@]}" "$minispl" search --quiet "$W4" "$file"
 done
-best "minispl W1 --no-optimize, 2 cores" "$minispl" detect --quiet --no-optimize "$file"
+if [ -z "${SKIP_NOOPT:-}" ]; then
+  best "minispl W1 --no-optimize, 2 cores" "$minispl" detect --quiet --no-optimize "$file"
+fi
 echo "== duckdb (best of 3 inside the script)"
 python3 "$here/duckdb_workloads.py" "$file" 2
 python3 "$here/duckdb_workloads.py" "$file" 1
