@@ -504,6 +504,10 @@ fn simplify(f: Formula) -> Formula {
                     _ => {}
                 }
             }
+            // Single literals first: `AND` stops at the first absent one, and a literal is
+            // one search where an `OR` may be many (the `tstats` constraint lists six EC2
+            // calls).
+            out.sort_by_key(|x| !matches!(x, Formula::Lit(_)));
             match out.len() {
                 0 => Formula::True,
                 1 => out.pop().unwrap_or(Formula::True),
