@@ -14,7 +14,7 @@
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use minispl::eval::ingest::{synthesize_raw, Event, EventMeta};
 use minispl::eval::lookup::{LookupTable, Lookups};
-use minispl::eval::{Context, Env, Program, Row, Value};
+use minispl::eval::{Context, Env, Optimizations, Program, Row, Value};
 use minispl::parser::{FirstSegment, MacroDef, Macros, ParseOptions, Pipeline, Span};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashSet};
@@ -342,7 +342,16 @@ fn rows_json(rows: &[ShownRow]) -> String {
 
 fn run_case(path: &Path, fixtures: &Fixtures) -> Result<(), Failed> {
     let case = parse_case(path)?;
-    let outcome = execute(&case, fixtures);
+    let outcome = execute(&case, fixtures, Optimizations::all());
+    // Issue 6: every optimisation must leave results (and errors) unchanged.
+    let reference = execute(&case, fixtures, Optimizations::none());
+    if outcome != reference {
+        return Err(format!(
+            "{}: results differ with optimisations on and off:\non:  {outcome:?}\noff: {reference:?}",
+            case.id
+        )
+        .into());
+    }
     match (&case.expected, outcome) {
         // A placeholder's "not implemented yet" is not the error a case expects.
         (None, Err(e)) if e.contains("not implemented yet") => {
@@ -364,7 +373,11 @@ fn run_case(path: &Path, fixtures: &Fixtures) -> Result<(), Failed> {
 
 /// Parse (with macro expansion), compile and run one case. The error string is rendered
 /// against the search text when it carries a span.
-fn execute(case: &Case, fixtures: &Fixtures) -> Result<Vec<ShownRow>, String> {
+fn execute(
+    case: &Case,
+    fixtures: &Fixtures,
+    optimizations: Optimizations,
+) -> Result<Vec<ShownRow>, String> {
     // CONFORMANCE.md applies each case's SPL to the input events, so `rename a AS b` is
     // the rename command, not an implicit search for the terms `rename`, `a`, ...
     let options = ParseOptions {
@@ -372,13 +385,14 @@ fn execute(case: &Case, fixtures: &Fixtures) -> Result<Vec<ShownRow>, String> {
     };
     let pipeline = minispl::parser::parse_with(&case.spl, &fixtures.macros, options)
         .map_err(|e| format!("parse: {}", e.render()))?;
-    run_pipeline(case, &pipeline, fixtures)
+    run_pipeline(case, &pipeline, fixtures, optimizations)
 }
 
 fn run_pipeline(
     case: &Case,
     pipeline: &Pipeline,
     fixtures: &Fixtures,
+    optimizations: Optimizations,
 ) -> Result<Vec<ShownRow>, String> {
     let ctx = Arc::new(Context {
         // Env's default zone is UTC (CONFORMANCE.md: UTC for all rendering/parsing).
@@ -390,6 +404,7 @@ fn run_pipeline(
         lookups: fixtures.lookups.clone(),
         datamodels: Vec::new(),
         limits: Default::default(),
+        optimizations,
     });
     let program = Program::compile(pipeline, ctx).map_err(|e| format!("compile: {e}"))?;
     let mut hidden_raw = HashSet::new();
@@ -549,7 +564,7 @@ fn self_checks() -> Vec<Trial> {
             commands: Vec::new(),
             span: Span::default(),
         };
-        let got = run_pipeline(c, &empty, &fixtures)?;
+        let got = run_pipeline(c, &empty, &fixtures, Optimizations::all())?;
         compare(c, c.expected.as_deref().unwrap_or_default(), got)
     }
     vec![

@@ -73,6 +73,11 @@ pub struct EngineOpts {
     /// Fix now() for reproducible runs: epoch seconds or ISO-8601
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// Turn off every performance mechanism (prefilter, field pruning, one pass for
+    /// several detections, parallel reading); results are identical, only slower. Also
+    /// set by the environment variable MINISPL_NO_OPTIMIZE=1
+    #[arg(long)]
+    pub no_optimize: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

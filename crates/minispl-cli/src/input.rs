@@ -17,6 +17,11 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Events per batch sent from the reader thread, and batches in flight: memory stays
+/// bounded (a few hundred events) whatever the input size.
+const BATCH_EVENTS: usize = 256;
+const CHANNEL_BATCHES: usize = 4;
+
 /// How many record problems the summary lists before "and N more".
 const LISTED_PROBLEMS: usize = 5;
 
@@ -161,12 +166,15 @@ pub fn with_events<T>(
     if progress.is_some() {
         options.progress = Some(counter.clone());
     }
-    let (tx, rx) = sync_channel::<Event>(1024);
+    // Events cross threads in batches: one channel operation (a lock and possibly a
+    // wake-up) per event cost more than the search itself for small events (issue 6).
+    let (tx, rx) = sync_channel::<Vec<Event>>(CHANNEL_BATCHES);
     let (value, mut summary) = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let mut summary = InputSummary::default();
             let mut closed = false;
             let mut seen: u64 = 0;
+            let mut batch: Vec<Event> = Vec::with_capacity(BATCH_EVENTS);
             let mut sink = |event: Event| {
                 seen += 1;
                 if let Some(pb) = &progress {
@@ -180,8 +188,12 @@ pub fn with_events<T>(
                     return;
                 }
                 // The search stopped early (an error): keep reading only to count.
-                if !closed && tx.send(event).is_err() {
-                    closed = true;
+                if !closed {
+                    batch.push(event);
+                    if batch.len() >= BATCH_EVENTS {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_EVENTS));
+                        closed = tx.send(full).is_err();
+                    }
                 }
             };
             let mut report = ReadReport::default();
@@ -210,13 +222,17 @@ pub fn with_events<T>(
                     Err(e) => unreadable.push(e),
                 }
             }
+            if !closed && !batch.is_empty() {
+                // A failed send means the search stopped: nothing left to deliver.
+                let _ = tx.send(batch);
+            }
             drop(tx);
             summary.report = report;
             summary.fatal = fatal;
             summary.unreadable = unreadable;
             summary
         });
-        let value = consume(&mut rx.iter());
+        let value = consume(&mut rx.iter().flatten());
         // Unblock the reader if the search returned before the end of the input.
         drop(rx);
         let summary = reader.join().unwrap_or_else(|_| InputSummary {

@@ -6,7 +6,7 @@ use crate::input::InputPlan;
 use crate::timeargs::{parse_absolute, parse_time_arg, TimeRange};
 use chrono_tz::Tz;
 use minispl_eval::reader::{InputMode, ReadOptions};
-use minispl_eval::{Env, EventMeta};
+use minispl_eval::{Env, EventMeta, Optimizations};
 use minispl_rules::Engine;
 use std::path::PathBuf;
 
@@ -51,6 +51,11 @@ pub fn engine(opts: &EngineOpts, env: &Env) -> Result<Engine, Failure> {
             .map_err(|e| Failure::failed(format!("{}: {}", dir.display(), e.message)))?;
     }
     engine.set_env(env.clone());
+    engine.set_optimizations(if opts.no_optimize {
+        Optimizations::none()
+    } else {
+        Optimizations::from_env()
+    });
     Ok(engine)
 }
 

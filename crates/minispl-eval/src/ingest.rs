@@ -28,7 +28,7 @@ pub enum Event {
 
 use crate::env::Env;
 use crate::error::EvalError;
-use crate::plan::Plan;
+use crate::plan::{FieldSet, Plan};
 use crate::profile::CompiledProfile;
 use crate::program::Context;
 use crate::value::{format_number, parse_number, Value};
@@ -48,7 +48,34 @@ impl Ingestor {
     pub fn new(ctx: &Arc<Context>, plan: &Plan) -> Result<Ingestor, EvalError> {
         let mut profiles = Vec::with_capacity(ctx.profiles.len());
         for p in &ctx.profiles {
-            let wanted = plan.extraction_for(&p.sourcetype);
+            let wanted = if ctx.optimizations.field_pruning {
+                plan.extraction_for(&p.sourcetype)
+            } else {
+                FieldSet::all()
+            };
+            profiles.push((p.compile(ctx)?, wanted));
+        }
+        Ok(Ingestor {
+            env: ctx.env.clone(),
+            profiles,
+        })
+    }
+
+    /// One ingestor for several programs over the same events (one pass for several
+    /// detections): each profile extracts the union of what their plans need, so every
+    /// program sees at least its fields. Extra fields are invisible to a program, as the
+    /// plan only prunes fields nothing downstream reads (CLOUDTRAIL.md §3).
+    pub fn for_plans(ctx: &Arc<Context>, plans: &[&Plan]) -> Result<Ingestor, EvalError> {
+        let mut profiles = Vec::with_capacity(ctx.profiles.len());
+        for p in &ctx.profiles {
+            let mut wanted = FieldSet::none();
+            for plan in plans {
+                if ctx.optimizations.field_pruning {
+                    wanted.extend(&plan.extraction_for(&p.sourcetype));
+                } else {
+                    wanted = FieldSet::all();
+                }
+            }
             profiles.push((p.compile(ctx)?, wanted));
         }
         Ok(Ingestor {

@@ -18,11 +18,12 @@ pub mod extract;
 pub mod ingest;
 pub mod lookup;
 pub mod plan;
+pub mod prefilter;
 pub mod profile;
 pub mod program;
 
 pub use ingest::{Event, EventMeta};
-pub use program::{Context, Program};
+pub use program::{Context, Optimizations, Program};
 pub mod functions;
 pub mod json;
 pub mod reader;

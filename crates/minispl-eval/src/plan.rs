@@ -114,7 +114,18 @@ impl FieldSet {
                 && (name.len() == prefix.len()
                     || matches!(name.as_bytes()[prefix.len()], b'.' | b'{'))
         };
-        if self.names.iter().any(|n| continues(n)) {
+        // Names that start with `prefix` are contiguous in sorted order: look only there
+        // (this runs for every key of every event during extraction, issue 6).
+        let from = (
+            std::ops::Bound::Included(prefix),
+            std::ops::Bound::Unbounded,
+        );
+        if self
+            .names
+            .range::<str, _>(from)
+            .take_while(|n| n.starts_with(prefix))
+            .any(|n| continues(n))
+        {
             return true;
         }
         self.patterns.iter().any(|p| {

@@ -170,7 +170,10 @@ impl CompiledProfile {
         env: &Env,
     ) -> Result<(), EvalError> {
         if from_text {
-            if !row.contains("_time") {
+            // The timestamp rule only sets `_time` and `date_*`: when the plan needs
+            // neither (issue 6: `stats count by eventSource eventName`), parsing it is
+            // wasted work. With field pruning off `wanted` is `all`.
+            if !row.contains("_time") && needs_timestamp(wanted) {
                 self.apply_timestamp(row, env);
             }
             // 1. automatic JSON extraction.
@@ -293,6 +296,16 @@ impl CompiledProfile {
             row.set(name, Value::Str(value));
         }
     }
+}
+
+/// Does `wanted` select `_time` or a `date_*` field (or may a pattern)?
+fn needs_timestamp(wanted: &FieldSet) -> bool {
+    wanted.all
+        || !wanted.patterns.is_empty()
+        || wanted
+            .names
+            .iter()
+            .any(|n| n == "_time" || n.starts_with("date_"))
 }
 
 /// A timestamp read from event text: the epoch plus the broken-down time *as written*.

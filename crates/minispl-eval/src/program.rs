@@ -13,6 +13,7 @@ use crate::error::EvalError;
 use crate::ingest::{Event, Ingestor};
 use crate::lookup::Lookups;
 use crate::plan::Plan;
+use crate::prefilter::{Prefilter, Scratch};
 use crate::profile::Profile;
 use crate::row::Row;
 use minispl_parser::ast::{Pipeline, Span};
@@ -29,7 +30,66 @@ pub struct Context {
     pub datamodels: Vec<Arc<DataModel>>,
     /// Caps for aggregating commands and subsearches (group count, subsearch rows).
     pub limits: crate::stats::Limits,
+    /// Performance mechanisms (issue 6), each switchable off to check results are
+    /// identical without it.
+    pub optimizations: Optimizations,
 }
+
+/// The performance mechanisms of issue 6. Every one of them must leave results unchanged
+/// (same rows, same order); they are switchable so tests can compare both ways. All on by
+/// default; [`Optimizations::from_env`] turns them all off when `MINISPL_NO_OPTIMIZE` is
+/// set to anything but `0` or the empty string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Optimizations {
+    /// Skip raw events lacking the literals the first command requires, before parsing
+    /// (`prefilter.rs`).
+    pub prefilter: bool,
+    /// Extract only the JSON fields the plan needs (CLOUDTRAIL.md §3 allows it).
+    pub field_pruning: bool,
+    /// Several detections share one pass over the input (rules engine, CLI).
+    pub multi_detection: bool,
+    /// Use a worker thread for reading and splitting large inputs (CLI).
+    pub parallel: bool,
+}
+
+impl Default for Optimizations {
+    fn default() -> Self {
+        Optimizations::all()
+    }
+}
+
+impl Optimizations {
+    pub fn all() -> Self {
+        Optimizations {
+            prefilter: true,
+            field_pruning: true,
+            multi_detection: true,
+            parallel: true,
+        }
+    }
+
+    pub fn none() -> Self {
+        Optimizations {
+            prefilter: false,
+            field_pruning: false,
+            multi_detection: false,
+            parallel: false,
+        }
+    }
+
+    /// All on, unless the environment variable `MINISPL_NO_OPTIMIZE` is set (not `0`).
+    pub fn from_env() -> Self {
+        match std::env::var("MINISPL_NO_OPTIMIZE") {
+            Ok(v) if !v.is_empty() && v != "0" => Optimizations::none(),
+            _ => Optimizations::all(),
+        }
+    }
+}
+
+/// Events per chunk handed to a worker by [`Program::run_parallel`].
+pub const PARALLEL_CHUNK: usize = 256;
+/// Chunks in flight at most in [`Program::run_parallel`] (sent and not yet applied).
+pub const PARALLEL_IN_FLIGHT: usize = 8;
 
 /// A pipeline compiled against a context.
 pub struct Program {
@@ -37,6 +97,8 @@ pub struct Program {
     ctx: Arc<Context>,
     plan: Plan,
     ingestor: Ingestor,
+    /// Raw events that cannot pass the first command are skipped before ingestion.
+    prefilter: Prefilter,
     /// The operators built by `compile` (which validates every command), handed to the
     /// first run; later runs build fresh ones, since operators hold per-run state.
     prepared: Mutex<Option<Vec<Box<dyn Operator>>>>,
@@ -56,11 +118,17 @@ impl Program {
         let plan = Plan::new(pipeline, &ctx);
         let operators = build_operators(pipeline, &ctx)?;
         let ingestor = Ingestor::new(&ctx, &plan)?;
+        let prefilter = if ctx.optimizations.prefilter && plan.reads_index {
+            Prefilter::derive(pipeline, &ctx)
+        } else {
+            Prefilter::keep_all()
+        };
         Ok(Program {
             pipeline: pipeline.clone(),
             ctx,
             plan,
             ingestor,
+            prefilter,
             prepared: Mutex::new(Some(operators)),
         })
     }
@@ -68,6 +136,17 @@ impl Program {
     /// The logical plan (printable).
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// The required-literal prefilter of raw events (printable; `*` when none).
+    pub fn prefilter(&self) -> &Prefilter {
+        &self.prefilter
+    }
+
+    /// Turns events into the rows the first command sees (for callers that share one
+    /// ingestion between several programs, [`Run::push_row`]).
+    pub fn ingestor(&self) -> &Ingestor {
+        &self.ingestor
     }
 
     /// Run over `events` (the "index" the first command reads), returning the result rows.
@@ -91,6 +170,103 @@ impl Program {
         }
     }
 
+    /// As [`Program::run`], with `workers` threads doing the per-event work (prefilter,
+    /// JSON extraction, the sourcetype profile) on chunks of events, while the calling
+    /// thread pulls `events` and feeds the resulting rows to the pipeline strictly in
+    /// input order: results are identical to [`Program::run`] (same rows, same order,
+    /// same first error), issue 6 §3 "use of both cores". At most
+    /// [`PARALLEL_IN_FLIGHT`] chunks of [`PARALLEL_CHUNK`] events are in flight, so
+    /// memory stays bounded whatever the input size.
+    pub fn run_parallel<I>(&self, events: I, workers: usize) -> Result<Vec<Row>, EvalError>
+    where
+        I: IntoIterator<Item = Event>,
+    {
+        let mut run = self.start()?;
+        if workers == 0 || !run.reads_index() {
+            return self.run(events);
+        }
+        type Done = (u64, Vec<Result<Row, EvalError>>);
+        let (job_tx, job_rx) =
+            std::sync::mpsc::sync_channel::<(u64, Vec<Event>)>(PARALLEL_IN_FLIGHT);
+        let job_rx = Mutex::new(job_rx);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Done>(PARALLEL_IN_FLIGHT);
+        let mut out = Vec::new();
+        let mut error: Option<EvalError> = None;
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                scope.spawn(move || {
+                    let mut scratch = Scratch::default();
+                    loop {
+                        // The lock is held only while taking one chunk.
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((seq, chunk)) = job else { return };
+                        let rows = chunk
+                            .into_iter()
+                            .filter(|e| match e {
+                                Event::Raw { raw, .. } => {
+                                    self.prefilter.may_match(raw, &mut scratch)
+                                }
+                                Event::Fields { .. } => true,
+                            })
+                            .map(|e| self.ingestor.ingest(e))
+                            .collect();
+                        if done_tx.send((seq, rows)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut events = events.into_iter();
+            let mut exhausted = false;
+            let (mut sent, mut applied) = (0u64, 0u64);
+            let mut pending: std::collections::BTreeMap<u64, Vec<Result<Row, EvalError>>> =
+                std::collections::BTreeMap::new();
+            loop {
+                while !exhausted && error.is_none() && sent - applied < PARALLEL_IN_FLIGHT as u64 {
+                    let chunk: Vec<Event> = events.by_ref().take(PARALLEL_CHUNK).collect();
+                    if chunk.is_empty() || job_tx.send((sent, chunk)).is_err() {
+                        exhausted = true;
+                        break;
+                    }
+                    sent += 1;
+                }
+                if applied == sent {
+                    break;
+                }
+                let Ok((seq, rows)) = done_rx.recv() else {
+                    error.get_or_insert_with(|| EvalError::new("a search worker thread stopped"));
+                    break;
+                };
+                pending.insert(seq, rows);
+                // Rows enter the pipeline in input order.
+                while let Some(rows) = pending.remove(&applied) {
+                    applied += 1;
+                    for row in rows {
+                        if error.is_some() {
+                            break;
+                        }
+                        if let Err(e) = row.and_then(|r| run.push_row(r, &mut out)) {
+                            error = Some(e);
+                        }
+                    }
+                }
+            }
+            // Workers end when the job channel closes.
+            drop(job_tx);
+        });
+        if let Some(e) = error {
+            return Err(e);
+        }
+        run.finish(&mut out)?;
+        Ok(out)
+    }
+
     /// Start a push-driven run (see [`Run`]).
     pub fn start(&self) -> Result<Run<'_>, EvalError> {
         let prepared = self.prepared.lock().ok().and_then(|mut p| p.take());
@@ -99,12 +275,9 @@ impl Program {
             None => build_operators(&self.pipeline, &self.ctx)?,
         };
         let spans = self.pipeline.commands.iter().map(|c| c.span()).collect();
-        Ok(Run::new(
-            &self.ingestor,
-            operators,
-            spans,
-            self.plan.reads_index,
-        ))
+        let mut run = Run::new(&self.ingestor, operators, spans, self.plan.reads_index);
+        run.prefilter = Some(&self.prefilter);
+        Ok(run)
     }
 }
 
@@ -130,6 +303,8 @@ pub struct Run<'a> {
     reads_index: bool,
     /// Set by `finish` or the first error: later calls do nothing.
     done: bool,
+    prefilter: Option<&'a Prefilter>,
+    scratch: Scratch,
 }
 
 impl<'a> Run<'a> {
@@ -146,6 +321,8 @@ impl<'a> Run<'a> {
             spans,
             reads_index,
             done: false,
+            prefilter: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -161,10 +338,44 @@ impl<'a> Run<'a> {
         if self.done || !self.reads_index {
             return Ok(());
         }
+        if let (Event::Raw { raw, .. }, Some(p)) = (&event, self.prefilter) {
+            if !p.may_match(raw, &mut self.scratch) {
+                return Ok(());
+            }
+        }
         let result = self
             .ingestor
             .ingest(event)
             .and_then(|row| self.feed(0, vec![row], out));
+        self.done = result.is_err();
+        result
+    }
+
+    /// Would the prefilter let this raw event through? (Always true without one.)
+    pub fn may_match(&mut self, raw: &str) -> bool {
+        match self.prefilter {
+            Some(p) => p.may_match(raw, &mut self.scratch),
+            None => true,
+        }
+    }
+
+    /// As [`Run::may_match`] with a scratch already loaded with `raw`, shared by several
+    /// runs over the same event.
+    pub fn may_match_loaded(&self, raw: &str, scratch: &mut Scratch) -> bool {
+        match self.prefilter {
+            Some(p) => p.may_match_loaded(raw, scratch),
+            None => true,
+        }
+    }
+
+    /// An event already ingested (by an [`Ingestor`] that extracted at least the fields
+    /// this program's plan needs): push it through the pipeline. The caller applies the
+    /// prefilter ([`Run::may_match`]) first.
+    pub fn push_row(&mut self, row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        if self.done || !self.reads_index {
+            return Ok(());
+        }
+        let result = self.feed(0, vec![row], out);
         self.done = result.is_err();
         result
     }

@@ -9,8 +9,10 @@ use crate::macros::{builtin_macros, load_macros_path, with_filter_macro};
 use crate::props::{load_profiles, AWS_CLOUDTRAIL};
 use crate::risk::{risk_events, RiskEvent};
 use minispl_eval::datamodel::DataModel;
+use minispl_eval::ingest::Ingestor;
+use minispl_eval::prefilter::Scratch;
 use minispl_eval::profile::Profile;
-use minispl_eval::{Context, Env, EvalError, Event, Program, Row};
+use minispl_eval::{Context, Env, EvalError, Event, Optimizations, Program, Row};
 use minispl_parser::diagnostic::render;
 use minispl_parser::{expand_macros, parse_expanded, MacroDef, MacroTable, Macros};
 use std::path::Path;
@@ -80,6 +82,8 @@ pub struct Engine {
 pub struct CompiledSearch {
     program: Program,
     expanded: String,
+    /// The engine's `parallel` optimisation when compiled.
+    parallel: bool,
 }
 
 /// What a detection run produced.
@@ -123,6 +127,11 @@ impl Engine {
             "built-in datamodels/Cloud_Infrastructure.conf",
         )?)];
         Ok(engine)
+    }
+
+    /// Switch performance mechanisms on or off (issue 6); results must not change.
+    pub fn set_optimizations(&mut self, optimizations: Optimizations) {
+        Arc::make_mut(&mut self.context).optimizations = optimizations;
     }
 
     /// Replace the run environment (time zone, `now`).
@@ -272,6 +281,7 @@ impl Engine {
         Ok(CompiledSearch {
             program,
             expanded: expanded.text,
+            parallel: self.context.optimizations.parallel,
         })
     }
 
@@ -310,10 +320,135 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Run several detections over the same events, results in the order of
+    /// `detections`.
+    ///
+    /// With `multi_detection` on (the default) this is one pass (issue 6 §3): each event
+    /// is read once, tested against every detection's prefilter, ingested once (JSON
+    /// extraction and the profile, for the union of the fields the detections need) if
+    /// any detection may match it, and pushed into each of those detections' pipelines.
+    /// Events stream: nothing is kept but the pipelines' own state. Off, the events are
+    /// collected and each detection runs alone over them (the reference behaviour).
+    ///
+    /// Errors: as running the detections one after the other, the error of the first
+    /// detection (in `detections` order) that failed. One difference is possible: a
+    /// profile rule only another detection needs fails on an event this detection also
+    /// receives (shared ingestion); both then report it.
+    pub fn run_detections<I: IntoIterator<Item = Event>>(
+        &self,
+        detections: &[Detection],
+        events: I,
+    ) -> Result<Vec<DetectionOutput>, RulesError> {
+        let searches = detections
+            .iter()
+            .map(|d| self.compile_detection(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.context.optimizations.multi_detection {
+            let events: Vec<Event> = events.into_iter().collect();
+            return detections
+                .iter()
+                .zip(&searches)
+                .map(|(d, s)| {
+                    let rows = s.run(events.iter().cloned())?;
+                    let risk_events = risk_events(d, &rows);
+                    Ok(DetectionOutput { rows, risk_events })
+                })
+                .collect();
+        }
+        let plans: Vec<&minispl_eval::plan::Plan> =
+            searches.iter().map(|s| s.program.plan()).collect();
+        let ingestor = Ingestor::for_plans(&self.context, &plans)
+            .map_err(|e| eval_error(e, searches.first().map_or("", |s| s.expanded.as_str())))?;
+        let mut runs = Vec::with_capacity(searches.len());
+        for s in &searches {
+            runs.push(s.program.start().map_err(|e| eval_error(e, &s.expanded))?);
+        }
+        let mut rows: Vec<Vec<Row>> = vec![Vec::new(); runs.len()];
+        let mut errors: Vec<Option<EvalError>> = vec![None; runs.len()];
+        // Which runs take the current event; reused across events.
+        let mut takers: Vec<usize> = Vec::with_capacity(runs.len());
+        // The event's prepared text, shared by the detections' prefilters.
+        let mut scratch = Scratch::default();
+        for event in events {
+            takers.clear();
+            if let Event::Raw { raw, .. } = &event {
+                scratch.load(raw);
+            }
+            for (i, run) in runs.iter_mut().enumerate() {
+                if errors[i].is_some() || !run.reads_index() {
+                    continue;
+                }
+                let keep = match &event {
+                    Event::Raw { raw, .. } => run.may_match_loaded(raw, &mut scratch),
+                    Event::Fields { .. } => true,
+                };
+                if keep {
+                    takers.push(i);
+                }
+            }
+            let Some((&last, rest)) = takers.split_last() else {
+                continue;
+            };
+            let row = match ingestor.ingest(event) {
+                Ok(row) => row,
+                Err(e) => {
+                    for &i in &takers {
+                        errors[i] = Some(e.clone());
+                    }
+                    continue;
+                }
+            };
+            for &i in rest {
+                if let Err(e) = runs[i].push_row(row.clone(), &mut rows[i]) {
+                    errors[i] = Some(e);
+                }
+            }
+            if let Err(e) = runs[last].push_row(row, &mut rows[last]) {
+                errors[last] = Some(e);
+            }
+        }
+        let mut outputs = Vec::with_capacity(runs.len());
+        for (i, mut run) in runs.into_iter().enumerate() {
+            let mut out = std::mem::take(&mut rows[i]);
+            let result = match errors[i].take() {
+                Some(e) => Err(e),
+                None => run.finish(&mut out),
+            };
+            result.map_err(|e| eval_error(e, &searches[i].expanded))?;
+            let risk_events = risk_events(&detections[i], &out);
+            outputs.push(DetectionOutput {
+                rows: out,
+                risk_events,
+            });
+        }
+        Ok(outputs)
+    }
+}
+
 impl CompiledSearch {
+    /// The compiled program (plan, prefilter).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
     /// The macro-expanded search text.
     pub fn expanded(&self) -> &str {
         &self.expanded
+    }
+
+    /// As [`CompiledSearch::run`], with `workers` threads doing the per-event work in
+    /// chunks (issue 6): identical results, input order kept
+    /// ([`Program::run_parallel`]). Without the `parallel` optimisation, `run`.
+    pub fn run_parallel<I: IntoIterator<Item = Event>>(
+        &self,
+        events: I,
+        workers: usize,
+    ) -> Result<Vec<Row>, RulesError> {
+        let workers = if self.parallel { workers } else { 0 };
+        self.program
+            .run_parallel(events, workers)
+            .map_err(|e| eval_error(e, &self.expanded))
     }
 
     pub fn run<I: IntoIterator<Item = Event>>(&self, events: I) -> Result<Vec<Row>, RulesError> {

@@ -6,7 +6,7 @@ use crate::args::{DetectArgs, OutputFormat};
 use crate::failure::{CliResult, Failure, BAD_SEARCH, FAILED};
 use crate::{input, output, setup};
 use chrono_tz::Tz;
-use minispl_eval::{Event, Row, Value};
+use minispl_eval::{Row, Value};
 use minispl_rules::{Detection, DetectionOutput, Engine, RiskEvent};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -36,19 +36,10 @@ pub fn run(args: &DetectArgs) -> CliResult {
             f
         })?;
     }
-    // One detection streams its input; several share it, so it is read once into memory.
-    let (outputs, summary) = if let [only] = &detections[..] {
-        input::with_events(&plan, |events| {
-            engine.run_detection(only, events).map(|o| vec![o])
-        })
-    } else {
-        let (events, summary) = input::with_events(&plan, |events| events.collect::<Vec<Event>>());
-        let outputs = detections
-            .iter()
-            .map(|d| engine.run_detection(d, events.iter().cloned()))
-            .collect();
-        (outputs, summary)
-    };
+    // Events stream through every detection in one pass (issue 6): the input is never
+    // held in memory, whatever its size.
+    let (outputs, summary) =
+        input::with_events(&plan, |events| engine.run_detections(&detections, events));
     if let Some(fatal) = &summary.fatal {
         summary.print(None, plan.quiet);
         return Err(Failure::failed(fatal.to_string()));

@@ -16,7 +16,11 @@ pub fn run(args: &SearchArgs) -> CliResult {
     let search = engine
         .compile(&args.spl)
         .map_err(|e| Failure::from_rules(&e, BAD_SEARCH))?;
-    let (result, summary) = input::with_events(&plan, |events| search.run(events));
+    // Per-event work on worker threads beside the reader (issue 6); one core: as is.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = if workers > 1 { workers } else { 0 };
+    let (result, summary) =
+        input::with_events(&plan, |events| search.run_parallel(events, workers));
     if let Some(fatal) = &summary.fatal {
         summary.print(None, plan.quiet);
         return Err(Failure::failed(fatal.to_string()));

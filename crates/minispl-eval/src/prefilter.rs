@@ -1,0 +1,570 @@
+//! The required-literal prefilter (issue 6 §3, like Splunk's lispy token filter): from the
+//! search's first command, a boolean formula of literals that the raw bytes of every event
+//! that can match must contain. Events without them are skipped before any JSON parsing.
+//!
+//! Soundness is the whole point: the formula may keep too many events, never too few.
+//! - Only `field=value` on fields that can only come from `KV_MODE=json` extraction
+//!   (CLOUDTRAIL.md §3) and bare terms (matched against `_raw` itself, R1.24) contribute.
+//!   Fields the sourcetype profile writes (aliases, calculated fields, lookups, event
+//!   types, the timestamp's `date_*`), the default fields and `_*` fields contribute
+//!   nothing: their values need not occur in the text (CLOUDTRAIL.md §4).
+//! - A JSON-extracted string value occurs in `_raw` modulo escapes (`\/`, `\uXXXX`): an
+//!   event whose text has a backslash is also tested on its unescaped text.
+//! - Numbers are re-rendered by extraction (`1e1` is `10`), so a value that parses as a
+//!   number (or, with wildcards, a run made only of number characters) is not required.
+//! - Matching ignores case (R1.6, R1.22): literals are searched ASCII-case-insensitively,
+//!   and an event containing a non-ASCII character that Unicode case mapping or folding
+//!   turns into ASCII (KELVIN SIGN, LATIN SMALL LETTER LONG S, CAPITAL I WITH DOT) is
+//!   always kept.
+//! - Wildcards: the longest literal run of the value (R1.18). `NOT`, `!=`, `<`, `>`
+//!   contribute nothing (R1.9, R1.12); `OR` needs one of its branches; a CIDR value
+//!   (R1.13) contributes nothing.
+
+use crate::datamodel::DataModel;
+use crate::plan::{lookup_fields, FieldSet};
+use crate::program::Context;
+use memchr::memmem;
+use minispl_parser::ast::{self, Command, CompareOp, Expr, Pipeline, SearchExpr};
+use std::fmt;
+
+/// A formula over literal indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Formula {
+    /// No requirement: every event may match.
+    True,
+    /// The literal with this index into [`Prefilter::literals`] must occur.
+    Lit(usize),
+    And(Vec<Formula>),
+    Or(Vec<Formula>),
+}
+
+/// A compiled prefilter: literals (lower-cased ASCII) and the formula over them.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    literals: Vec<String>,
+    finders: Vec<memmem::Finder<'static>>,
+    formula: Formula,
+}
+
+/// The event being tested, prepared once for any number of prefilters (one pass for
+/// several detections shares it): its lower-cased bytes, and on demand its unescaped
+/// text. Buffers are reused, so testing an event allocates nothing once they have grown.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    lower: Vec<u8>,
+    /// Whether `unescaped_lower` was computed for this event, and its outcome:
+    /// `Some(false)` means the event must be kept whatever the formula.
+    unescaped: Option<bool>,
+    unescaped_lower: Vec<u8>,
+    /// Literal outcomes already computed for this event (few literals: a list of ranges
+    /// into `memo_text`, which keeps its capacity between events).
+    memo: Vec<(usize, usize, bool)>,
+    memo_text: String,
+}
+
+impl Scratch {
+    /// Prepare for testing `raw`.
+    pub fn load(&mut self, raw: &str) {
+        self.lower.clear();
+        self.lower
+            .extend(raw.bytes().map(|b| b.to_ascii_lowercase()));
+        self.unescaped = None;
+        self.memo.clear();
+        self.memo_text.clear();
+    }
+
+    /// The unescaped, lower-cased text of `raw` (computed once per event); `None` when
+    /// the event must be kept (a malformed escape or a case-confusable character).
+    fn unescaped(&mut self, raw: &str) -> Option<&[u8]> {
+        if self.unescaped.is_none() {
+            let ok = match unescape_json(raw) {
+                Some(text) if text.is_ascii() || !has_case_confusable(text.as_bytes()) => {
+                    self.unescaped_lower.clear();
+                    self.unescaped_lower
+                        .extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+                    true
+                }
+                _ => false,
+            };
+            self.unescaped = Some(ok);
+        }
+        match self.unescaped {
+            Some(true) => Some(&self.unescaped_lower),
+            _ => None,
+        }
+    }
+}
+
+impl Prefilter {
+    /// The prefilter that keeps every event.
+    pub fn keep_all() -> Prefilter {
+        Prefilter {
+            literals: Vec::new(),
+            finders: Vec::new(),
+            formula: Formula::True,
+        }
+    }
+
+    /// Derive the prefilter of `pipeline` against `ctx` (profiles, data models). Only the
+    /// first command filters index events: a `search` or a `tstats` over a data model.
+    pub fn derive(pipeline: &Pipeline, ctx: &Context) -> Prefilter {
+        let mut b = Builder {
+            literals: Vec::new(),
+            excluded: excluded_fields(ctx),
+        };
+        let formula = match pipeline.commands.first() {
+            Some(Command::Search(ast::Search { expr: Some(e), .. })) => {
+                b.search(e, &|f| Some(f.to_string()))
+            }
+            Some(Command::Tstats(t)) => b.tstats(t, ctx),
+            _ => Formula::True,
+        };
+        let formula = simplify(formula);
+        if formula == Formula::True {
+            return Prefilter::keep_all();
+        }
+        let finders = b
+            .literals
+            .iter()
+            .map(|l| memmem::Finder::new(l.as_bytes()).into_owned())
+            .collect();
+        Prefilter {
+            literals: b.literals,
+            finders,
+            formula,
+        }
+    }
+
+    /// True when the prefilter keeps every event (nothing to test).
+    pub fn is_trivial(&self) -> bool {
+        self.formula == Formula::True
+    }
+
+    pub fn formula(&self) -> &Formula {
+        &self.formula
+    }
+
+    pub fn literals(&self) -> &[String] {
+        &self.literals
+    }
+
+    /// May an event with this raw text match the search? False only if it cannot.
+    pub fn may_match(&self, raw: &str, scratch: &mut Scratch) -> bool {
+        if self.is_trivial() {
+            return true;
+        }
+        scratch.load(raw);
+        self.may_match_loaded(raw, scratch)
+    }
+
+    /// As [`Prefilter::may_match`], with `scratch` already loaded with `raw`
+    /// ([`Scratch::load`]): several prefilters share the preparation and the outcome of
+    /// literals they have in common.
+    pub fn may_match_loaded(&self, raw: &str, scratch: &mut Scratch) -> bool {
+        if self.is_trivial() {
+            return true;
+        }
+        let mut test = |i: usize| {
+            let text = &self.literals[i];
+            let memo_text = &scratch.memo_text;
+            if let Some((_, _, hit)) = scratch
+                .memo
+                .iter()
+                .find(|(a, b, _)| &memo_text[*a..*b] == text.as_str())
+            {
+                return *hit;
+            }
+            let hit = self.finders[i].find(&scratch.lower).is_some();
+            let start = scratch.memo_text.len();
+            scratch.memo_text.push_str(text);
+            scratch.memo.push((start, scratch.memo_text.len(), hit));
+            hit
+        };
+        if eval(&self.formula, &mut test) {
+            return true;
+        }
+        let bytes = raw.as_bytes();
+        if !raw.is_ascii() && has_case_confusable(bytes) {
+            return true;
+        }
+        if memchr::memchr(b'\\', bytes).is_none() {
+            return false;
+        }
+        // A JSON string value may be written with escapes: a literal may occur in the
+        // raw text or in the unescaped text.
+        let lower = std::mem::take(&mut scratch.lower);
+        let keep = match scratch.unescaped(raw) {
+            None => true,
+            Some(unescaped) => eval(&self.formula, &mut |i| {
+                self.finders[i].find(&lower).is_some() || self.finders[i].find(unescaped).is_some()
+            }),
+        };
+        scratch.lower = lower;
+        keep
+    }
+}
+
+fn eval(f: &Formula, test: &mut dyn FnMut(usize) -> bool) -> bool {
+    match f {
+        Formula::True => true,
+        Formula::Lit(i) => test(*i),
+        Formula::And(items) => items.iter().all(|x| eval(x, test)),
+        Formula::Or(items) => items.iter().any(|x| eval(x, test)),
+    }
+}
+
+/// Non-ASCII characters whose lower case (R1.6, `to_lowercase`) or simple case folding
+/// (terms, regex `(?i)`) is ASCII: U+212A KELVIN SIGN (k), U+017F LONG S (s), U+0130
+/// CAPITAL I WITH DOT (i + U+0307).
+fn has_case_confusable(b: &[u8]) -> bool {
+    [&b"\xE2\x84\xAA"[..], b"\xC5\xBF", b"\xC4\xB0"]
+        .iter()
+        .any(|n| memmem::find(b, n).is_some())
+}
+
+/// The text with every JSON escape resolved (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`,
+/// `\t`, `\uXXXX` with surrogate pairs). Outside strings valid JSON has no backslash, so
+/// each string's decoded value is a substring of the result. `None` when an escape is
+/// malformed (the caller then keeps the event).
+pub fn unescape_json(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let decoded = match chars.next()? {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = hex4(&mut chars)?;
+                if (0xD800..0xDC00).contains(&hi) {
+                    if chars.next()? != '\\' || chars.next()? != 'u' {
+                        return None;
+                    }
+                    let lo = hex4(&mut chars)?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return None;
+                    }
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
+                } else {
+                    char::from_u32(hi)?
+                }
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+    let mut v = 0;
+    for _ in 0..4 {
+        v = v * 16 + chars.next()?.to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Fields whose values need not occur in `_raw`: defaults, internal fields, and every
+/// field a profile writes.
+struct Excluded {
+    names: Vec<&'static str>,
+    written: FieldSet,
+}
+
+impl Excluded {
+    fn contains(&self, field: &str) -> bool {
+        field.starts_with('_')
+            || field.starts_with("date_")
+            || field.starts_with("tag::")
+            || self.names.contains(&field)
+            || self.written.contains(field)
+    }
+}
+
+fn excluded_fields(ctx: &Context) -> Excluded {
+    let mut written = FieldSet::none();
+    for p in &ctx.profiles {
+        for a in &p.aliases {
+            written.insert(&a.to);
+        }
+        for c in &p.calculated {
+            written.insert(&c.name);
+        }
+        for l in &p.lookups {
+            written.extend(&lookup_fields(l, ctx).1);
+        }
+    }
+    Excluded {
+        names: vec![
+            "sourcetype",
+            "source",
+            "host",
+            "index",
+            "eventtype",
+            "tag",
+            "linecount",
+            "punct",
+            "splunk_server",
+            "timestartpos",
+            "timeendpos",
+        ],
+        written,
+    }
+}
+
+struct Builder {
+    literals: Vec<String>,
+    excluded: Excluded,
+}
+
+impl Builder {
+    fn literal(&mut self, text: String) -> Formula {
+        let i = match self.literals.iter().position(|l| *l == text) {
+            Some(i) => i,
+            None => {
+                self.literals.push(text);
+                self.literals.len() - 1
+            }
+        };
+        Formula::Lit(i)
+    }
+
+    /// `field_of` maps a field name in the expression to the event field whose value is
+    /// compared (identity for `search`; `Dataset.name` → event field for `tstats`), or
+    /// `None` when the value is computed.
+    fn search(&mut self, e: &SearchExpr, field_of: &dyn Fn(&str) -> Option<String>) -> Formula {
+        match e {
+            SearchExpr::And(items) => {
+                Formula::And(items.iter().map(|x| self.search(x, field_of)).collect())
+            }
+            SearchExpr::Or(items) => {
+                Formula::Or(items.iter().map(|x| self.search(x, field_of)).collect())
+            }
+            // NOT contributes nothing: an event lacking a literal may satisfy it.
+            SearchExpr::Not(_) => Formula::True,
+            SearchExpr::Compare {
+                field,
+                op: CompareOp::Eq,
+                value,
+                ..
+            } => self.compare(field, &value.text, field_of),
+            SearchExpr::Compare { .. } => Formula::True,
+            // R1.15: IN is an OR of equalities.
+            SearchExpr::In { field, values, .. } => Formula::Or(
+                values
+                    .iter()
+                    .map(|v| self.compare(field, &v.text, field_of))
+                    .collect(),
+            ),
+            SearchExpr::Term(v) => {
+                // R1.26: a phrase's words may be separated by any whitespace; `*` by any
+                // run of non-breakers. TERM/CASE only narrow the match.
+                match longest_run(&v.text, true, false) {
+                    Some(l) => self.literal(l),
+                    None => Formula::True,
+                }
+            }
+        }
+    }
+
+    fn compare(
+        &mut self,
+        field: &str,
+        value: &str,
+        field_of: &dyn Fn(&str) -> Option<String>,
+    ) -> Formula {
+        let Some(event_field) = field_of(field) else {
+            return Formula::True;
+        };
+        if event_field.contains('*') || self.excluded.contains(&event_field) {
+            return Formula::True;
+        }
+        if is_cidr(value) {
+            return Formula::True;
+        }
+        // A JSON number is re-rendered by extraction (`1e1` is `10`), and always reads
+        // back as a number: a value that does not parse as one can only equal a string
+        // (or `true`/`false`), which occurs in the text. With wildcards, a run made only
+        // of number characters could fall inside a rendered number.
+        let exact = !value.contains('*');
+        if exact && value.trim().parse::<f64>().is_ok() {
+            return Formula::True;
+        }
+        match longest_run(value, false, !exact) {
+            Some(l) => self.literal(l),
+            None => Formula::True,
+        }
+    }
+
+    fn tstats(&mut self, t: &ast::Tstats, ctx: &Context) -> Formula {
+        let Some(dm) = &t.datamodel else {
+            return Formula::True;
+        };
+        let Some(model) = ctx.datamodels.iter().find(|m| m.name == dm.model) else {
+            return Formula::True;
+        };
+        let Some(lineage) = lineage(model, dm.dataset.as_deref()) else {
+            return Formula::True;
+        };
+        let mut parts = Vec::new();
+        for ds in &lineage {
+            if let Some(c) = &ds.constraint {
+                parts.push(self.search(c, &|f| Some(f.to_string())));
+            }
+        }
+        if let Some(w) = &t.where_clause {
+            let target = lineage[0].name.clone();
+            // `Target.name` is the event field only when exactly one dataset of the
+            // lineage defines `name`, as a plain field reference, without a fill value.
+            let field_of = |f: &str| -> Option<String> {
+                let name = f.strip_prefix(target.as_str())?.strip_prefix('.')?;
+                let mut defs = lineage
+                    .iter()
+                    .flat_map(|d| d.fields.iter())
+                    .filter(|x| x.name == name);
+                let def = defs.next()?;
+                if defs.next().is_some() || def.fill.is_some() {
+                    return None;
+                }
+                match &def.expr {
+                    None => Some(def.name.clone()),
+                    Some(Expr::Field { name, .. }) => Some(name.clone()),
+                    Some(_) => None,
+                }
+            };
+            parts.push(self.search(w, &field_of));
+        }
+        Formula::And(parts)
+    }
+}
+
+/// The dataset and its ancestors, target first; `None` on a broken definition (the
+/// command reports it).
+fn lineage<'a>(
+    model: &'a DataModel,
+    dataset: Option<&str>,
+) -> Option<Vec<&'a crate::datamodel::DataSet>> {
+    let target = match dataset {
+        Some(name) => model.datasets.iter().find(|d| d.name == name)?,
+        None => model.datasets.iter().find(|d| d.parent.is_none())?,
+    };
+    let mut out = vec![target];
+    while let Some(parent) = &out[out.len() - 1].parent {
+        let p = model.datasets.iter().find(|d| &d.name == parent)?;
+        if out.iter().any(|d| d.name == p.name) {
+            return None;
+        }
+        out.push(p);
+    }
+    Some(out)
+}
+
+/// A CIDR value matches addresses that do not contain its text (R1.13).
+fn is_cidr(value: &str) -> bool {
+    value
+        .split_once('/')
+        .is_some_and(|(addr, _)| addr.trim().parse::<std::net::IpAddr>().is_ok())
+}
+
+/// The longest run of the value that must occur literally, lower-cased: split at `*`
+/// (R1.18), at non-ASCII characters (their case mapping is not byte-for-byte), and for
+/// terms at whitespace. For field values, a run made only of number characters is not
+/// used (extraction re-renders JSON numbers).
+fn longest_run(text: &str, split_whitespace: bool, skip_numeric: bool) -> Option<String> {
+    text.split(|c: char| c == '*' || !c.is_ascii() || (split_whitespace && c.is_whitespace()))
+        .filter(|r| !r.is_empty())
+        .filter(|r| {
+            !skip_numeric
+                || !r
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+        })
+        .max_by_key(|r| r.len())
+        .map(str::to_ascii_lowercase)
+}
+
+fn simplify(f: Formula) -> Formula {
+    match f {
+        Formula::And(items) => {
+            let mut out: Vec<Formula> = Vec::new();
+            for x in items.into_iter().map(simplify) {
+                match x {
+                    Formula::True => {}
+                    Formula::And(inner) => out.extend(inner),
+                    x if !out.contains(&x) => out.push(x),
+                    _ => {}
+                }
+            }
+            // Single literals first: `AND` stops at the first absent one, and a literal is
+            // one search where an `OR` may be many (the `tstats` constraint lists six EC2
+            // calls).
+            out.sort_by_key(|x| !matches!(x, Formula::Lit(_)));
+            match out.len() {
+                0 => Formula::True,
+                1 => out.pop().unwrap_or(Formula::True),
+                _ => Formula::And(out),
+            }
+        }
+        Formula::Or(items) => {
+            let mut out: Vec<Formula> = Vec::new();
+            for x in items.into_iter().map(simplify) {
+                match x {
+                    Formula::True => return Formula::True,
+                    Formula::Or(inner) => out.extend(inner),
+                    x if !out.contains(&x) => out.push(x),
+                    _ => {}
+                }
+            }
+            match out.len() {
+                0 => Formula::True,
+                1 => out.pop().unwrap_or(Formula::True),
+                _ => Formula::Or(out),
+            }
+        }
+        x => x,
+    }
+}
+
+impl fmt::Display for Prefilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn write(p: &Prefilter, x: &Formula, top: bool, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match x {
+                Formula::True => f.write_str("*"),
+                Formula::Lit(i) => write!(f, "{:?}", p.literals[*i]),
+                Formula::And(items) | Formula::Or(items) => {
+                    let sep = if matches!(x, Formula::And(_)) {
+                        " AND "
+                    } else {
+                        " OR "
+                    };
+                    if !top {
+                        f.write_str("(")?;
+                    }
+                    for (n, item) in items.iter().enumerate() {
+                        if n > 0 {
+                            f.write_str(sep)?;
+                        }
+                        write(p, item, false, f)?;
+                    }
+                    if !top {
+                        f.write_str(")")?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        write(self, &self.formula, true, f)
+    }
+}
+
+#[cfg(test)]
+mod tests;

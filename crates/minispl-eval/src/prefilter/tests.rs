@@ -1,0 +1,228 @@
+use super::*;
+use crate::datamodel::{DataModelField, DataSet};
+use crate::profile::{CalculatedField, FieldAlias, Profile};
+use minispl_parser::{parse, Macros};
+use std::sync::Arc;
+
+/// A small `aws:cloudtrail`-like profile: an alias and a calculated field.
+fn ctx() -> Context {
+    let profile = Profile {
+        sourcetype: "aws:cloudtrail".into(),
+        kv_mode_json: true,
+        aliases: vec![FieldAlias {
+            from: "sourceIPAddress".into(),
+            to: "src".into(),
+        }],
+        calculated: vec![CalculatedField {
+            name: "user".into(),
+            expr: minispl_parser::parse_eval_expr("coalesce('userIdentity.userName', \"x\")")
+                .expect("valid expression"),
+            source: String::new(),
+        }],
+        ..Profile::default()
+    };
+    let compute = DataSet {
+        name: "Compute".into(),
+        parent: None,
+        constraint: minispl_parser::parse_search_expr(
+            "sourcetype=aws:cloudtrail (eventName IN (RunInstances, StopInstances) OR (eventSource=ecr.amazonaws.com eventName=PutImage))",
+        )
+        .expect("valid constraint"),
+        fields: vec![
+            DataModelField {
+                name: "event_name".into(),
+                expr: minispl_parser::parse_eval_expr("eventName").ok(),
+                fill: None,
+            },
+            DataModelField {
+                name: "src".into(),
+                expr: minispl_parser::parse_eval_expr("sourceIPAddress").ok(),
+                fill: Some("unknown".into()),
+            },
+            DataModelField {
+                name: "user_type".into(),
+                expr: None,
+                fill: None,
+            },
+        ],
+    };
+    Context {
+        profiles: vec![Arc::new(profile)],
+        datamodels: vec![Arc::new(DataModel {
+            name: "Cloud".into(),
+            datasets: vec![compute],
+        })],
+        ..Context::default()
+    }
+}
+
+fn derive(spl: &str) -> Prefilter {
+    let pipeline = parse(spl, &Macros::new()).expect("valid search");
+    Prefilter::derive(&pipeline, &ctx())
+}
+
+fn keeps(spl: &str, raw: &str) -> bool {
+    derive(spl).may_match(raw, &mut Scratch::default())
+}
+
+#[test]
+fn printable_forms() {
+    let cases = [
+        "sourcetype=aws:cloudtrail eventSource=ecr.amazonaws.com eventName=PutImage | stats count",
+        "eventName=PutImage OR eventName=DescribeImageScanFindings",
+        "eventName=Put*Image* NOT userName=alice",
+        "eventName IN (RunInstances, \"Stop*\")",
+        "src=10.0.0.1 user=bob sourceIPAddress=10.0.0.1",
+        "\"access denied\" error*",
+        "sourceIPAddress=10.0.0.0/8 errorCode!=success count>5",
+        "| tstats count from datamodel=Cloud.Compute where Compute.event_name=PutImage Compute.src=1.2.3.4 by Compute.user_type",
+        "| makeresults | search eventName=PutImage",
+        "requestParameters.*=foo awsRegion=us-east-1",
+        "eventName=PutImage OR *",
+        "statusCode=200 eventName=1e5 sourceIPAddress=10.1.2.3 x=1*5",
+    ];
+    let text: String = cases
+        .iter()
+        .map(|c| format!("{c}\n  => {}\n", derive(c)))
+        .collect();
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn literal_search_is_case_insensitive() {
+    let spl = "eventName=putimage";
+    assert!(keeps(spl, r#"{"eventName":"PutImage"}"#));
+    assert!(keeps(spl, r#"{"eventName":"PUTIMAGE"}"#));
+    assert!(!keeps(spl, r#"{"eventName":"GetImage"}"#));
+}
+
+#[test]
+fn or_needs_one_branch_and_and_needs_all() {
+    let spl = "eventSource=ecr.amazonaws.com (eventName=PutImage OR eventName=BatchGetImage)";
+    assert!(keeps(
+        spl,
+        r#"{"eventSource":"ecr.amazonaws.com","eventName":"BatchGetImage"}"#
+    ));
+    assert!(!keeps(
+        spl,
+        r#"{"eventSource":"ecr.amazonaws.com","eventName":"ListImages"}"#
+    ));
+    assert!(!keeps(
+        spl,
+        r#"{"eventSource":"s3.amazonaws.com","eventName":"PutImage"}"#
+    ));
+}
+
+#[test]
+fn json_escapes_never_drop_a_match() {
+    let spl = "eventSource=ecr.amazonaws.com";
+    // `\/`-free escapes of letters and a `\u` escape of the dot.
+    assert!(keeps(spl, r#"{"eventSource":"ecr\u002eamazonaws.com"}"#));
+    assert!(keeps(spl, r#"{"eventSource":"\u0065cr.amazonaws.com"}"#));
+    let url = "requestURL=https://x/y";
+    assert!(keeps(url, r#"{"requestURL":"https:\/\/x\/y"}"#));
+    // A backslash that is not the relevant escape still filters.
+    assert!(!keeps(
+        spl,
+        r#"{"eventSource":"s3.amazonaws.com","p":"a\"b"}"#
+    ));
+    // A malformed escape keeps the event (the reader or extraction decides).
+    assert!(keeps(spl, r#"{"eventSource":"\x"}"#));
+}
+
+#[test]
+fn unicode_case_mappings_to_ascii_keep_the_event() {
+    // KELVIN SIGN lower-cases to `k`: `name=kate` matches `\u{212A}ate` (R1.6).
+    assert!(keeps("name=kate", "{\"name\":\"\u{212A}ate\"}"));
+    // Via an escape too.
+    assert!(keeps("name=kate", r#"{"name":"\u212Aate"}"#));
+    // Other non-ASCII text does not disable the filter.
+    assert!(!keeps("name=kate", "{\"name\":\"caf\u{e9}\"}"));
+}
+
+#[test]
+fn profile_fields_and_default_fields_require_nothing() {
+    for spl in [
+        "src=10.1.2.3",
+        "user=alice",
+        "sourcetype=aws:cloudtrail",
+        "index=main host=h source=s",
+        "date_hour=3",
+        "_time=5",
+    ] {
+        assert!(derive(spl).is_trivial(), "{spl}: {}", derive(spl));
+    }
+    // The JSON field behind the alias does.
+    assert!(!derive("sourceIPAddress=10.1.2.3").is_trivial());
+}
+
+#[test]
+fn not_and_inequalities_contribute_nothing() {
+    for spl in [
+        "NOT eventName=PutImage",
+        "eventName!=PutImage",
+        "eventName>Put",
+    ] {
+        assert!(derive(spl).is_trivial(), "{spl}");
+    }
+    assert!(keeps("NOT eventName=PutImage", r#"{"eventName":"x"}"#));
+}
+
+#[test]
+fn wildcards_use_the_longest_literal_run() {
+    let p = derive("eventName=Put*ImageScan*");
+    assert_eq!(p.literals(), ["imagescan"]);
+    assert!(keeps(
+        "eventName=Put*ImageScan*",
+        r#"{"eventName":"PutXImageScanY"}"#
+    ));
+}
+
+#[test]
+fn numbers_are_not_required_from_fields_but_are_from_terms() {
+    // Extraction renders `1e1` as `10`: `f=10` must keep it.
+    assert!(derive("f=10").is_trivial());
+    assert!(keeps("f=10 eventName=x", r#"{"f":1e1,"eventName":"x"}"#));
+    // A bare term is matched against the raw text itself.
+    assert_eq!(derive("404").literals(), ["404"]);
+}
+
+#[test]
+fn tstats_uses_constraints_and_where_on_plain_fields() {
+    let p = derive("| tstats count from datamodel=Cloud.Compute where Compute.event_name=PutImage by Compute.user_type");
+    assert!(keeps_p(
+        &p,
+        r#"{"eventSource":"ecr.amazonaws.com","eventName":"PutImage"}"#
+    ));
+    // The WHERE clause asks for PutImage: a RunInstances event cannot be counted.
+    assert!(!keeps_p(
+        &p,
+        r#"{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances"}"#
+    ));
+    assert!(!keeps_p(
+        &p,
+        r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#
+    ));
+    // A field with a fill value (`unknown`) need not occur.
+    let p = derive("| tstats count from datamodel=Cloud.Compute where Compute.src=unknown");
+    assert!(!p.literals().iter().any(|l| l == "unknown"));
+}
+
+fn keeps_p(p: &Prefilter, raw: &str) -> bool {
+    p.may_match(raw, &mut Scratch::default())
+}
+
+#[test]
+fn unescape_handles_surrogates_and_rejects_bad_escapes() {
+    assert_eq!(
+        unescape_json(r#"a\/b\"c\\d\n"#).as_deref(),
+        Some("a/b\"c\\d\n")
+    );
+    assert_eq!(
+        unescape_json(r#"\ud83d\ude00"#).as_deref(),
+        Some("\u{1F600}")
+    );
+    assert_eq!(unescape_json(r#"\ud83d"#), None);
+    assert_eq!(unescape_json(r#"\q"#), None);
+    assert_eq!(unescape_json(r#"\u12"#), None);
+}
