@@ -476,18 +476,29 @@ fn search_child(e: &SearchExpr, parent: u8) -> String {
 fn search_field(f: &str) -> String {
     let plain = !f.is_empty()
         && !["AND", "OR", "NOT", "IN", "CASE", "TERM"].contains(&f)
-        && !f.chars().any(|c| {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    '(' | ')' | '=' | '<' | '>' | '!' | '"' | '\\' | '|' | ','
-                )
-        });
+        && !f
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '(' | ')' | '=' | '<' | '>' | '!' | ','));
     if plain {
-        f.to_string()
+        // `\`, `"` and `|` are written as escapes (R1.17) rather than by quoting: a
+        // quoted name would hide a `[` the original left bare, unbalancing the `]`
+        // that closes it (found by the `parse` fuzz target, issue 7).
+        escape_unquoted(f)
     } else {
         quote(f)
     }
+}
+
+/// `\`, `"` and `|` escaped so an unquoted search token keeps them (R1.17).
+fn escape_unquoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '\\' | '"' | '|') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 fn search_value(v: &SearchValue) -> String {
@@ -496,14 +507,7 @@ fn search_value(v: &SearchValue) -> String {
     } else {
         // An unquoted value can only hold these through escapes (R1.17); write them back
         // the same way so the value stays unquoted.
-        let mut out = String::with_capacity(v.text.len());
-        for ch in v.text.chars() {
-            if matches!(ch, '\\' | '"' | '|') {
-                out.push('\\');
-            }
-            out.push(ch);
-        }
-        out
+        escape_unquoted(&v.text)
     };
     match v.modifier {
         TermModifier::None => text,

@@ -180,4 +180,43 @@ mod tests {
         // A big but reasonable pattern is fine.
         assert!(build(r"\w{100}").is_ok());
     }
+
+    /// Every regex compile site goes through [`build`]: an oversized pattern is the same
+    /// clear error, pointing at the search, wherever it is written (issue 7).
+    #[test]
+    fn every_regex_site_reports_the_size_limit_with_a_span() {
+        use crate::program::{Context, Program};
+        use crate::Event;
+        let big = r"(\w{100}){100}(\w{100}){100}";
+        let searches = [
+            format!(r#"| makeresults | rex field=_raw "(?<a>{big})""#),
+            format!(r#"| makeresults | rex mode=sed "s/{big}/x/g""#),
+            format!(r#"| makeresults | regex _raw="{big}""#),
+            format!(r#"| makeresults | eval x=replace("a", "{big}", "b")"#),
+            format!(r#"| makeresults | where match("a", "{big}")"#),
+            format!(r#"| makeresults | eval x=mvfind(split("a,b", ","), "{big}")"#),
+            format!(r#"| makeresults | eval x="a" | makemv tokenizer="{big}" x"#),
+        ];
+        for spl in &searches {
+            let pipeline = minispl_parser::parse(spl, &minispl_parser::Macros::new())
+                .unwrap_or_else(|e| panic!("{spl}: {}", e.render()));
+            let ctx = std::sync::Arc::new(Context::default());
+            let err = match Program::compile(&pipeline, ctx) {
+                Err(e) => e,
+                Ok(p) => p
+                    .run(std::iter::empty::<Event>())
+                    .expect_err("an oversized regex must not run"),
+            };
+            assert!(
+                err.message.contains("regex too large"),
+                "{spl}: {}",
+                err.message
+            );
+            let span = err.span.unwrap_or_else(|| panic!("{spl}: no span"));
+            assert!(
+                span.end > span.start && span.end <= spl.len(),
+                "{spl}: {span:?}"
+            );
+        }
+    }
 }
