@@ -280,7 +280,10 @@ impl Parser<'_, '_> {
                 span,
             });
         }
-        if !w.quoted && self.c.peek_kw_exact("IN") {
+        // A quoted field name is accepted before `IN` as it is before `=`: the printer
+        // quotes names with spaces either way, and a phrase followed by `IN` has no other
+        // reading (found by the round-trip property test, issue 7).
+        if self.c.peek_kw_exact("IN") {
             let save = self.c.pos;
             let in_span = self.c.kw_exact("IN").unwrap_or(w.span);
             self.c.skip_ws();
