@@ -104,7 +104,6 @@ fn conformance_case_searches_round_trip() {
     }
     let options = ParseOptions {
         first_segment: FirstSegment::CommandIfKnown,
-        ..ParseOptions::default()
     };
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).expect("tests/conformance") {
@@ -121,7 +120,7 @@ fn conformance_case_searches_round_trip() {
             continue;
         };
         // Cases expecting a parse error have nothing to print.
-        if let Ok(p) = parse_with(spl.trim(), &macros, options.clone()) {
+        if let Ok(p) = parse_with(spl.trim(), &macros, options) {
             assert_round_trip(&path.display().to_string(), &p);
             n += 1;
         }

@@ -312,6 +312,14 @@ impl<'a> Cursor<'a> {
                         text.push('|');
                         continue;
                     }
+                    // Kept verbatim (R1.17) but read as one pair, as the pipeline
+                    // splitter does, so an escaped bracket is never a bracket.
+                    Some(n @ ('[' | ']')) if escapes == Escapes::Search => {
+                        self.pos += 2;
+                        text.push('\\');
+                        text.push(n);
+                        continue;
+                    }
                     _ => {}
                 }
             }

@@ -30,8 +30,13 @@ struct Parser<'c, 'a> {
 }
 
 /// Characters that end an unquoted search token.
+/// A bare `[`/`]` ends a token: in a search it opens a subsearch, which the search
+/// language here does not support, so it is reported rather than read as text (the
+/// pipeline splitter counts it as a bracket either way; read as text, the AST could not
+/// say whether it was bare or escaped, and printing broke the balance — found by the
+/// `parse` fuzz target, issue 7). `\[`, `\]` and quoted brackets are text.
 fn search_stop(c: char) -> bool {
-    matches!(c, '(' | ')' | '=' | '<' | '>')
+    matches!(c, '(' | ')' | '=' | '<' | '>' | '[' | ']')
 }
 
 fn in_list_stop(c: char) -> bool {
@@ -240,6 +245,14 @@ impl Parser<'_, '_> {
                     op,
                 )
                 .expected("a field name"));
+            }
+            if matches!(self.c.peek(), Some('[' | ']')) {
+                return Err(ParseError::new(
+                    "subsearches (`[...]`) are not supported in a search; \
+                     quote a literal bracket: \"a[1]\"",
+                    s,
+                )
+                .expected("a search term"));
             }
             return Err(
                 ParseError::new(format!("unexpected `{}`", self.c.slice(s)), s)
