@@ -71,12 +71,14 @@ pub fn eval(data: &[u8]) {
 pub fn input(data: &[u8]) {
     for mode in [InputMode::Raw, InputMode::Fields] {
         for strict in [false, true] {
-            // A small line cap as well as the default, so the cap path is exercised.
-            for max_line_bytes in [0, 64] {
+            // Small line and document caps as well as the defaults, so the cap paths
+            // are exercised.
+            for (max_line_bytes, max_document_bytes) in [(0, 0), (64, 128)] {
                 let options = ReadOptions {
                     mode,
                     strict,
                     max_line_bytes,
+                    max_document_bytes,
                     ..Default::default()
                 };
                 let mut report = ReadReport::default();
