@@ -365,3 +365,31 @@ fn max_groups_is_configurable_with_a_clear_error() {
         .expect("run");
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn max_mvexpand_bytes_is_configurable_with_a_clear_error() {
+    let dir = with_fault("max-mvexpand", "more.json", b"");
+    let spl = "| makeresults | eval u=split(\"a,b,c,d,e,f,g,h\", \",\") | mvexpand u | stats count";
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_minispl"))
+            .args(["search", "--output", "json"])
+            .args(extra)
+            .args([spl, "good.json"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run")
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"count\":\"8\""));
+    let o = run(&["--max-mvexpand-bytes", "100"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("mvexpand: expanding the 8 values of `u`"),
+        "{err}"
+    );
+    assert!(err.contains("over the limit of 100 bytes"), "{err}");
+    assert!(err.contains("max_mvexpand_bytes"), "{err}");
+}

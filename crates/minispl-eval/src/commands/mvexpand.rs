@@ -17,6 +17,15 @@ struct MvexpandOp {
     span: ast::Span,
 }
 
+/// `12 MiB`, or `800 bytes` below one MiB.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// Rough heap size of a row: names, values and a fixed overhead per field and per value.
 /// Only needs to be proportional to the memory a copy takes, for the R5.7 cap.
 fn approx_bytes(row: &Row) -> usize {
@@ -78,12 +87,12 @@ impl Operator for MvexpandOp {
         if estimate > self.max_bytes {
             return Err(EvalError::at(
                 format!(
-                    "mvexpand: expanding the {take} values of `{}` would produce about {} MiB \
-                     from one result, over the limit of {} MiB (max_mvexpand_bytes); \
+                    "mvexpand: expanding the {take} values of `{}` would produce about {} \
+                     from one result, over the limit of {} (max_mvexpand_bytes); \
                      use limit=N or reduce the fields first",
                     self.field,
-                    estimate >> 20,
-                    self.max_bytes >> 20
+                    size(estimate),
+                    size(self.max_bytes)
                 ),
                 self.span,
             ));
