@@ -477,12 +477,14 @@ fn search_field(f: &str) -> String {
     let plain = !f.is_empty()
         && !["AND", "OR", "NOT", "IN", "CASE", "TERM"].contains(&f)
         && !f.chars().any(|c| {
-            c.is_whitespace() || matches!(c, '(' | ')' | '=' | '<' | '>' | '!' | ',' | '[' | ']')
+            c.is_whitespace()
+                || matches!(c, '(' | ')' | '=' | '<' | '>' | '!' | ',' | '[' | ']' | '`')
         });
     if plain {
         // `\`, `"` and `|` are written as escapes (R1.17) rather than by quoting, so
         // the name prints as the user wrote it. A name with a bracket is quoted: a bare
-        // bracket cannot be part of a search token (`search_stop`).
+        // bracket cannot be part of a search token (`search_stop`), and a bare backtick
+        // would start a macro invocation (parse fuzz finding, issue 7).
         escape_unquoted(f)
     } else {
         quote(f)
@@ -649,6 +651,7 @@ mod tests {
         assert_eq!(canon(r"x=a\\"), r"search x=a\\");
         assert_eq!(canon(r#""a[b"=1"#), r#"search "a[b"=1"#);
         assert_eq!(canon(r#""q r" IN (1)"#), r#"search "q r" IN (1)"#);
+        assert_eq!(canon(r#""`"=1"#), r#"search "`"=1"#);
         // A bare bracket would be a subsearch: an error, not text.
         for text in ["x=a[1]", "user [|k=v x]", "a ]"] {
             let err = parse(text, &Macros::new()).expect_err(text);
