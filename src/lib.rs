@@ -9,4 +9,6 @@ pub use minispl_eval as eval;
 pub use minispl_parser as parser;
 pub use minispl_rules as rules;
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;

@@ -78,6 +78,14 @@ pub struct EngineOpts {
     /// set by the environment variable MINISPL_NO_OPTIMIZE=1
     #[arg(long)]
     pub no_optimize: bool,
+    /// Most distinct BY groups one stats/eventstats/streamstats/tstats may hold; more is an
+    /// error (bounds memory on high-cardinality fields; docs/LIMITS.md) [default: 1000000]
+    #[arg(long, value_name = "N", value_parser = positive)]
+    pub max_groups: Option<usize>,
+    /// Most bytes mvexpand may produce from one result; more is an error (docs/LIMITS.md)
+    /// [default: 524288000]
+    #[arg(long, value_name = "BYTES", value_parser = positive)]
+    pub max_mvexpand_bytes: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -112,6 +120,10 @@ pub struct InputOpts {
     /// A malformed record or unreadable file is fatal instead of skipped and counted
     #[arg(long)]
     pub strict: bool,
+    /// Longest input line (JSON-lines record) read; a longer one is reported and skipped
+    /// (docs/LIMITS.md) [default: 67108864]
+    #[arg(long, value_name = "BYTES", value_parser = positive)]
+    pub max_line_bytes: Option<usize>,
     /// No progress bar and no summary on stderr
     #[arg(long, short)]
     pub quiet: bool,
@@ -210,6 +222,16 @@ pub struct MacrosArgs {
     pub engine: EngineOpts,
     #[command(flatten)]
     pub output: OutputOpts,
+}
+
+/// A count that must be at least 1 (0 would mean "the default" to the reader, which
+/// surprises on the command line).
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -75,23 +75,32 @@ impl InputSummary {
             return lines;
         }
         let r = &self.report;
-        let mut summary = format!(
-            "minispl: {} read from {} ({}) in {:.2}s",
-            plural(r.events, "event"),
-            plural(r.files, "input"),
-            human_bytes(r.bytes),
-            self.elapsed.as_secs_f64()
-        );
+        // Issue 7 accounting: with skips, the summary says records read = events
+        // processed + records skipped, in those words.
+        let read = if r.skipped > 0 {
+            format!(
+                "{} read from {} ({}) in {:.2}s: {} processed, {} skipped as malformed",
+                plural(r.records, "record"),
+                plural(r.files, "input"),
+                human_bytes(r.bytes),
+                self.elapsed.as_secs_f64(),
+                plural(r.events, "event"),
+                r.skipped
+            )
+        } else {
+            format!(
+                "{} read from {} ({}) in {:.2}s",
+                plural(r.events, "event"),
+                plural(r.files, "input"),
+                human_bytes(r.bytes),
+                self.elapsed.as_secs_f64()
+            )
+        };
+        let mut summary = format!("minispl: {read}");
         if r.ignored_files > 0 {
             summary.push_str(&format!(
                 "; {} ignored (not *.json, *.jsonl, *.ndjson, *.log or *.gz)",
                 plural(r.ignored_files, "other file")
-            ));
-        }
-        if r.skipped > 0 {
-            summary.push_str(&format!(
-                "; {} skipped as malformed",
-                plural(r.skipped, "record")
             ));
         }
         if self.out_of_range > 0 {
@@ -106,8 +115,12 @@ impl InputSummary {
         }
         // Problems beyond what the report keeps are still counted in `skipped`.
         let listed = records.len().min(LISTED_PROBLEMS) as u64;
-        if r.skipped > listed {
-            lines.push(format!("minispl:   ... and {} more", r.skipped - listed));
+        // Under --strict the record that stopped reading is counted as skipped but
+        // reported as the error itself, not kept among the problems.
+        let fatal = u64::from(self.fatal.is_some());
+        let unlisted = r.skipped.saturating_sub(listed + fatal);
+        if unlisted > 0 {
+            lines.push(format!("minispl:   ... and {unlisted} more"));
         }
         lines
     }
@@ -382,12 +395,12 @@ mod tests {
             "minispl: b.json.gz: read error: corrupt deflate stream"
         );
         assert!(
-            lines[1].starts_with("minispl: 10 events read from 2 inputs (2.0 KiB)"),
+            lines[1].starts_with("minispl: 17 records read from 2 inputs (2.0 KiB)"),
             "{}",
             lines[1]
         );
         assert!(
-            lines[1].ends_with("; 7 records skipped as malformed; 3 results"),
+            lines[1].ends_with(": 10 events processed, 7 skipped as malformed; 3 results"),
             "{}",
             lines[1]
         );

@@ -56,6 +56,14 @@ pub fn engine(opts: &EngineOpts, env: &Env) -> Result<Engine, Failure> {
     } else {
         Optimizations::from_env()
     });
+    let defaults = engine.context().limits;
+    engine.set_limits(minispl_eval::stats::Limits {
+        max_groups: opts.max_groups.unwrap_or(defaults.max_groups),
+        max_mvexpand_bytes: opts
+            .max_mvexpand_bytes
+            .unwrap_or(defaults.max_mvexpand_bytes),
+        ..defaults
+    });
     Ok(engine)
 }
 
@@ -87,6 +95,8 @@ pub fn input_plan(files: &[PathBuf], opts: &InputOpts, env: &Env) -> Result<Inpu
                 ..EventMeta::default()
             },
             strict: opts.strict,
+            // 0 = the reader's default cap.
+            max_line_bytes: opts.max_line_bytes.unwrap_or(0),
             ..ReadOptions::default()
         },
         range: TimeRange {

@@ -568,7 +568,11 @@ fn malformed_lines_are_skipped_counted_and_located() {
     let o = run(&["search", "--output", "json", COUNT, &p(&path)]);
     assert_eq!(count(&o), "3");
     let err = stderr(&o);
-    assert!(err.contains("2 records skipped as malformed"), "{err}");
+    assert!(err.contains("5 records read from 1 input"), "{err}");
+    assert!(
+        err.contains("3 events processed, 2 skipped as malformed"),
+        "{err}"
+    );
     assert!(err.contains("mixed.json:line 2: invalid JSON"), "{err}");
     assert!(
         err.contains("mixed.json:line 5: not a JSON object"),
@@ -646,7 +650,7 @@ fn input_faults_are_reported_and_the_rest_processed() {
     assert!(err.contains("6_unreadable.json"), "{err}");
     // Accounting: the summary's events are exactly what the search counted.
     assert!(
-        err.contains(&format!("minispl: {searched} events read")),
+        err.contains(&format!(": {searched} events processed, ")),
         "{err}"
     );
 

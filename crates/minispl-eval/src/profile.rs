@@ -110,7 +110,8 @@ impl Profile {
         };
         let timestamp = match &self.timestamp {
             Some(rule) => {
-                let re = Regex::new(&rule.prefix).map_err(|e| {
+                // The shared builder applies the size limits (issue 7).
+                let re = crate::functions::pcre::build(&rule.prefix).map_err(|e| {
                     EvalError::new(format!(
                         "sourcetype `{}`: TIME_PREFIX does not compile: {e}",
                         self.sourcetype

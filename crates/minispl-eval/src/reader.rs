@@ -45,6 +45,10 @@ use std::sync::Arc;
 /// Default longest accepted line: a multi-megabyte line is read whole up to this (issue 7).
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
+/// Largest whole document (`[...]`, `{"Records":[...]}`) read into memory (issue 7: a
+/// gzip bomb must not exhaust memory). CloudTrail delivers files of a few MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 30;
+
 /// At most this many problems are kept in [`ReadReport::problems`]; all are counted.
 pub const MAX_KEPT_PROBLEMS: usize = 1000;
 
@@ -70,6 +74,8 @@ pub struct ReadOptions {
     pub strict: bool,
     /// Longest accepted line in bytes (0 = default cap).
     pub max_line_bytes: usize,
+    /// Largest whole JSON document in bytes (0 = [`DEFAULT_MAX_DOCUMENT_BYTES`]).
+    pub max_document_bytes: usize,
     /// If set, input bytes are added to it as they are read (for a progress display that
     /// runs while the sink is busy).
     pub progress: Option<Arc<AtomicU64>>,
@@ -513,13 +519,27 @@ impl Ctx<'_> {
         }
     }
 
-    fn read_document(&mut self, mut stream: impl Read) -> Result<(), ReadError> {
+    fn read_document(&mut self, stream: impl Read) -> Result<(), ReadError> {
+        let cap = match self.options.max_document_bytes {
+            0 => DEFAULT_MAX_DOCUMENT_BYTES,
+            n => n,
+        };
         let mut bytes = Vec::new();
-        let read_error = stream.read_to_end(&mut bytes).err();
+        // One byte past the cap tells "exactly at the cap" from "over it" (issue 7).
+        let read_error = stream.take(cap as u64 + 1).read_to_end(&mut bytes).err();
+        let over = bytes.len() > cap;
+        bytes.truncate(cap);
         // Elements before a truncation are still good: process what was read, then report.
         self.split_documents(&bytes)?;
         match read_error {
             Some(e) => self.file_failed(format!("read error: {e}"), false),
+            None if over => self.file_failed(
+                format!(
+                    "document larger than the {cap}-byte limit: only its first {cap} bytes \
+                     were read (split the file or use JSON lines)"
+                ),
+                false,
+            ),
             None => Ok(()),
         }
     }
@@ -1222,6 +1242,34 @@ mod tests {
         assert_eq!((report.records, report.skipped), (2, 1));
         assert_eq!(report.problems[0].location, "line 1");
         assert!(report.problems[0].message.contains("limit"));
+    }
+
+    #[test]
+    fn documents_over_the_cap_are_read_up_to_it_and_reported() {
+        let element =
+            r#"{"a":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#;
+        let doc = format!("{{\"Records\":[{}]}}", vec![element; 100].join(","));
+        let options = ReadOptions {
+            max_document_bytes: 1000,
+            ..ReadOptions::default()
+        };
+        let (events, report, _) = read_bytes(doc.as_bytes(), &options);
+        // The elements wholly inside the first 1000 bytes are events; the cut one is a
+        // skipped record; the file is reported as failed (input was lost).
+        assert!(!events.is_empty() && events.len() < 100, "{}", events.len());
+        assert_eq!(report.events, events.len() as u64);
+        assert_eq!(report.records, report.events + report.skipped);
+        assert_eq!(report.failed_files, 1);
+        assert!(
+            report.problems.iter().any(|p| p
+                .message
+                .contains("document larger than the 1000-byte limit")),
+            "{:?}",
+            report.problems
+        );
+        // Under the cap nothing changes.
+        let (events, report, _) = read_bytes(doc.as_bytes(), &ReadOptions::default());
+        assert_eq!((events.len(), report.failed_files), (100, 0));
     }
 
     #[test]

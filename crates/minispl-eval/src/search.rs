@@ -255,7 +255,9 @@ fn term_regex(v: &SearchValue) -> Result<Regex, EvalError> {
     if !text.ends_with('*') {
         re.push_str(&format!("(?:{boundary}|$)"));
     }
-    Regex::new(&re).map_err(|e| EvalError::at(format!("bad search term: {e}"), v.span))
+    // The shared builder applies the size limits: a long term escapes to a long regex.
+    crate::functions::pcre::build(&re)
+        .map_err(|e| EvalError::at(format!("bad search term: {e}"), v.span))
 }
 
 fn compile_node(expr: &SearchExpr, opts: SearchOptions) -> Result<Node, EvalError> {

@@ -13,8 +13,18 @@ use crate::diagnostic::ParseError;
 pub const MAX_NESTING: usize = 100;
 
 /// Binary operators in one eval expression. A left-associative chain is as deep as it is
-/// long, and printing, serialising and dropping an expression recurse over that depth.
-pub const MAX_EXPR_OPERATORS: usize = 1000;
+/// long, and printing, serialising, compiling, evaluating and dropping an expression
+/// recurse over that depth. Issue 7 measured, in a debug build on a 2 MiB thread stack:
+/// serialising (`minispl parse --json`) and `Program::compile` overflow between 400 and
+/// 500 operators (1000 was the earlier limit); 250 leaves room for 49 levels of
+/// parentheses around the chain and for subsearches (docs/LIMITS.md).
+pub const MAX_EXPR_OPERATORS: usize = 250;
+
+/// A subsearch counts as this many nesting levels against [`MAX_NESTING`]: parsing,
+/// compiling and running one recurses through a whole pipeline, several times the stack
+/// of a parenthesis (issue 7 measured a debug-build parse overflowing a 2 MiB stack at
+/// 70 nested subsearches), so at most 16 subsearches nest.
+pub const SUBSEARCH_NESTING_COST: usize = 6;
 
 pub(crate) type PResult<T> = Result<T, ParseError>;
 
@@ -310,6 +320,14 @@ impl<'a> Cursor<'a> {
                     Some('|') if escapes == Escapes::Search => {
                         self.pos += 2;
                         text.push('|');
+                        continue;
+                    }
+                    // Kept verbatim (R1.17) but read as one pair, as the pipeline
+                    // splitter does, so an escaped bracket is never a bracket.
+                    Some(n @ ('[' | ']')) if escapes == Escapes::Search => {
+                        self.pos += 2;
+                        text.push('\\');
+                        text.push(n);
                         continue;
                     }
                     _ => {}

@@ -478,16 +478,36 @@ fn search_field(f: &str) -> String {
         && !["AND", "OR", "NOT", "IN", "CASE", "TERM"].contains(&f)
         && !f.chars().any(|c| {
             c.is_whitespace()
-                || matches!(
-                    c,
-                    '(' | ')' | '=' | '<' | '>' | '!' | '"' | '\\' | '|' | ','
-                )
+                || matches!(c, '(' | ')' | '=' | '<' | '>' | '!' | ',' | '[' | ']' | '`')
         });
     if plain {
-        f.to_string()
+        // `\`, `"` and `|` are written as escapes (R1.17) rather than by quoting, so
+        // the name prints as the user wrote it. A name with a bracket is quoted: a bare
+        // bracket cannot be part of a search token (`search_stop`), and a bare backtick
+        // would start a macro invocation (parse fuzz finding, issue 7).
+        escape_unquoted(f)
     } else {
         quote(f)
     }
+}
+
+/// `"` and `|` escaped so an unquoted search token keeps them (R1.17). A backslash is
+/// doubled only where the lexer would read it as an escape (before `\`, `"`, `|` or at
+/// the end); elsewhere it was an unknown escape kept verbatim and is written as is, so
+/// `\]` stays an escaped bracket for the pipeline splitter (found by the `parse` fuzz
+/// target, issue 7).
+fn escape_unquoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' | '|' => out.push('\\'),
+            '\\' if matches!(chars.peek(), None | Some('\\' | '"' | '|')) => out.push('\\'),
+            _ => {}
+        }
+        out.push(ch);
+    }
+    out
 }
 
 fn search_value(v: &SearchValue) -> String {
@@ -496,14 +516,7 @@ fn search_value(v: &SearchValue) -> String {
     } else {
         // An unquoted value can only hold these through escapes (R1.17); write them back
         // the same way so the value stays unquoted.
-        let mut out = String::with_capacity(v.text.len());
-        for ch in v.text.chars() {
-            if matches!(ch, '\\' | '"' | '|') {
-                out.push('\\');
-            }
-            out.push(ch);
-        }
-        out
+        escape_unquoted(&v.text)
     };
     match v.modifier {
         TermModifier::None => text,
@@ -625,6 +638,29 @@ mod tests {
             parse(&printed, &Macros::new()).unwrap_or_else(|e| panic!("{printed}: {}", e.render()));
         assert_eq!(super::pipeline(&again), printed, "printing is not stable");
         printed
+    }
+
+    /// Fuzz findings (issue 7): escapes in unquoted search tokens print back as escapes,
+    /// so quoting never hides a bracket and an escaped bracket stays escaped.
+    #[test]
+    fn search_escapes_and_brackets_keep_their_meaning() {
+        assert_eq!(canon(r"a\|b=1"), r"search a\|b=1");
+        assert_eq!(canon(r"x=a\]b"), r"search x=a\]b");
+        assert_eq!(canon(r"x=a\\\]b"), r"search x=a\\\]b");
+        assert_eq!(canon(r"x=a\q"), r"search x=a\q");
+        assert_eq!(canon(r"x=a\\"), r"search x=a\\");
+        assert_eq!(canon(r#""a[b"=1"#), r#"search "a[b"=1"#);
+        assert_eq!(canon(r#""q r" IN (1)"#), r#"search "q r" IN (1)"#);
+        assert_eq!(canon(r#""`"=1"#), r#"search "`"=1"#);
+        // A bare bracket would be a subsearch: an error, not text.
+        for text in ["x=a[1]", "user [|k=v x]", "a ]"] {
+            let err = parse(text, &Macros::new()).expect_err(text);
+            assert!(
+                err.message.contains("subsearch") || err.message.contains("unbalanced"),
+                "{text}: {}",
+                err.message
+            );
+        }
     }
 
     #[test]

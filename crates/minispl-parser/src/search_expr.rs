@@ -30,8 +30,13 @@ struct Parser<'c, 'a> {
 }
 
 /// Characters that end an unquoted search token.
+/// A bare `[`/`]` ends a token: in a search it opens a subsearch, which the search
+/// language here does not support, so it is reported rather than read as text (the
+/// pipeline splitter counts it as a bracket either way; read as text, the AST could not
+/// say whether it was bare or escaped, and printing broke the balance — found by the
+/// `parse` fuzz target, issue 7). `\[`, `\]` and quoted brackets are text.
 fn search_stop(c: char) -> bool {
-    matches!(c, '(' | ')' | '=' | '<' | '>')
+    matches!(c, '(' | ')' | '=' | '<' | '>' | '[' | ']')
 }
 
 fn in_list_stop(c: char) -> bool {
@@ -241,6 +246,14 @@ impl Parser<'_, '_> {
                 )
                 .expected("a field name"));
             }
+            if matches!(self.c.peek(), Some('[' | ']')) {
+                return Err(ParseError::new(
+                    "subsearches (`[...]`) are not supported in a search; \
+                     quote a literal bracket: \"a[1]\"",
+                    s,
+                )
+                .expected("a search term"));
+            }
             return Err(
                 ParseError::new(format!("unexpected `{}`", self.c.slice(s)), s)
                     .expected("a search term"),
@@ -280,7 +293,10 @@ impl Parser<'_, '_> {
                 span,
             });
         }
-        if !w.quoted && self.c.peek_kw_exact("IN") {
+        // A quoted field name is accepted before `IN` as it is before `=`: the printer
+        // quotes names with spaces either way, and a phrase followed by `IN` has no other
+        // reading (found by the round-trip property test, issue 7).
+        if self.c.peek_kw_exact("IN") {
             let save = self.c.pos;
             let in_span = self.c.kw_exact("IN").unwrap_or(w.span);
             self.c.skip_ws();

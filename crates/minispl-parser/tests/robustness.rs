@@ -34,7 +34,12 @@ fn a_pipeline_with_20k_commands_parses() {
 
 #[test]
 fn eval_operator_chains_are_limited() {
-    let text = format!("| eval x={}", vec!["1"; 1_000].join(" + "));
+    // 250 operators (MAX_EXPR_OPERATORS) parse, 251 do not.
+    let text = format!("| eval x={}", vec!["1"; 251].join(" + "));
+    assert!(parse(&text, &Macros::new()).is_ok());
+    let text = format!("| eval x={}", vec!["1"; 252].join(" + "));
+    assert!(parse(&text, &Macros::new()).is_err());
+    let text = format!("| eval x={}", vec!["1"; 200].join(" + "));
     assert!(parse(&text, &Macros::new()).is_ok());
     let text = format!("| eval x={}", vec!["1"; 10_000].join(" + "));
     let err = parse(&text, &Macros::new()).unwrap_err();
@@ -42,7 +47,7 @@ fn eval_operator_chains_are_limited() {
     // The limit is per expression, not per command.
     let text = format!(
         "| eval {}",
-        vec![format!("x={}", vec!["1"; 900].join("+")); 5].join(", ")
+        vec![format!("x={}", vec!["1"; 240].join("+")); 5].join(", ")
     );
     assert!(parse(&text, &Macros::new()).is_ok());
 }

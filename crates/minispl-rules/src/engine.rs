@@ -139,6 +139,12 @@ impl Engine {
         Arc::make_mut(&mut self.context).env = env;
     }
 
+    /// Replace the caps on aggregating commands, subsearches and `mvexpand`
+    /// (docs/LIMITS.md), e.g. from the CLI's `--max-groups`.
+    pub fn set_limits(&mut self, limits: minispl_eval::stats::Limits) {
+        Arc::make_mut(&mut self.context).limits = limits;
+    }
+
     pub fn env(&self) -> &Env {
         &self.context.env
     }

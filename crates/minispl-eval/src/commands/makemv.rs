@@ -29,7 +29,8 @@ pub fn compile(cmd: &ast::Makemv, ctx: &Arc<Context>) -> Result<Box<dyn Operator
     // representation; a value here is either one or the other, so it has no effect.
     let splitter = match (&cmd.tokenizer, &cmd.delim) {
         (Some(t), _) => Splitter::Tokenizer(
-            Regex::new(t)
+            // The shared builder applies the size limits (issue 7, docs/LIMITS.md).
+            crate::functions::pcre::build(t)
                 .map_err(|e| EvalError::at(format!("invalid tokenizer regex: {e}"), cmd.span))?,
         ),
         (None, Some(d)) if !d.is_empty() => Splitter::Delim(d.clone()),

@@ -12,11 +12,37 @@ struct MvexpandOp {
     field: String,
     /// 0 = unlimited (R5.2).
     limit: usize,
+    /// `Context.limits.max_mvexpand_bytes` (R5.7).
+    max_bytes: usize,
+    span: ast::Span,
+}
+
+/// `12 MiB`, or `800 bytes` below one MiB.
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Rough heap size of a row: names, values and a fixed overhead per field and per value.
+/// Only needs to be proportional to the memory a copy takes, for the R5.7 cap.
+fn approx_bytes(row: &Row) -> usize {
+    row.iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Value::Str(s) => s.len() + 24,
+                Value::Multi(vs) => vs.iter().map(|v| v.len() + 24).sum::<usize>() + 24,
+                _ => 16,
+            };
+            name.len() + 32 + value
+        })
+        .sum()
 }
 
 /// Compile `mvexpand` into an operator.
 pub fn compile(cmd: &ast::Mvexpand, ctx: &Arc<Context>) -> Result<Box<dyn Operator>, EvalError> {
-    let _ = ctx;
     // R5.4: internal fields cannot be expanded.
     if cmd.field.starts_with('_') {
         return Err(EvalError::at(
@@ -27,6 +53,8 @@ pub fn compile(cmd: &ast::Mvexpand, ctx: &Arc<Context>) -> Result<Box<dyn Operat
     Ok(Box::new(MvexpandOp {
         field: cmd.field.clone(),
         limit: usize::try_from(cmd.limit.unwrap_or(0)).unwrap_or(usize::MAX),
+        max_bytes: ctx.limits.max_mvexpand_bytes,
+        span: cmd.span,
     }))
 }
 
@@ -51,6 +79,24 @@ impl Operator for MvexpandOp {
         } else {
             self.limit.min(values.len())
         };
+        // R5.7: Splunk caps mvexpand's memory (500 MB) and truncates with a warning.
+        // minispl has no warning channel and must not lose results silently (issue 7),
+        // so going over the cap is an error that names the field and the way out.
+        let per_copy = approx_bytes(&row);
+        let estimate = per_copy.saturating_mul(take);
+        if estimate > self.max_bytes {
+            return Err(EvalError::at(
+                format!(
+                    "mvexpand: expanding the {take} values of `{}` would produce about {} \
+                     from one result, over the limit of {} (max_mvexpand_bytes); \
+                     use limit=N or reduce the fields first",
+                    self.field,
+                    size(estimate),
+                    size(self.max_bytes)
+                ),
+                self.span,
+            ));
+        }
         // R5.1: one row per value in value order, every other field copied (the
         // expanded field keeps its position); R5.6: duplicates are kept. The last copy
         // reuses the input row.
@@ -114,6 +160,41 @@ mod tests {
             mvexpand("u", None, r#"[{"id":"1"},{"id":"2","u":["x","y"]}]"#),
             r#"[{"id":"2","u":"x"},{"id":"2","u":"y"}]"#
         );
+    }
+
+    #[test]
+    fn expansion_past_the_memory_cap_is_an_error_not_unbounded_growth() {
+        let mut c = (*ctx()).clone();
+        c.limits.max_mvexpand_bytes = 1 << 20;
+        let ctx = Arc::new(c);
+        let big = "x".repeat(4096);
+        let values: Vec<String> = (0..300).map(|i| format!("v{i}")).collect();
+        let input = serde_json::json!([{ "u": values, "pad": big }]).to_string();
+        let cmd = ast::Mvexpand {
+            field: "u".into(),
+            limit: None,
+            span: sp(),
+        };
+        // 300 copies of a ~4 KiB row is over 1 MiB: an error naming field and limit.
+        let mut op = compile(&cmd, &ctx).expect("compiles");
+        let mut out = Vec::new();
+        let err = rows(&input)
+            .into_iter()
+            .try_for_each(|r| op.push(r, &mut out))
+            .expect_err("over the cap");
+        assert!(err.message.contains("`u`"), "{}", err.message);
+        assert!(
+            err.message.contains("max_mvexpand_bytes"),
+            "{}",
+            err.message
+        );
+        // limit= brings it under the cap.
+        let limited = ast::Mvexpand {
+            limit: Some(100),
+            ..cmd
+        };
+        let mut op = compile(&limited, &ctx).expect("compiles");
+        assert_eq!(run(op.as_mut(), rows(&input)).len(), 100);
     }
 
     #[test]

@@ -18,7 +18,8 @@ struct RegexOp {
 /// Compile `regex` into an operator.
 pub fn compile(cmd: &ast::RegexCmd, ctx: &Arc<Context>) -> Result<Box<dyn Operator>, EvalError> {
     let _ = ctx;
-    let re = Regex::new(&cmd.pattern)
+    // Through the shared builder so the size limits apply (issue 7, docs/LIMITS.md).
+    let re = crate::functions::pcre::build(&cmd.pattern)
         .map_err(|e| EvalError::at(format!("invalid regex: {e}"), cmd.pattern_span))?;
     Ok(Box::new(RegexOp {
         field: cmd.field.clone(),

@@ -40,7 +40,9 @@ struct RexOp {
 }
 
 fn compile_regex(pattern: &str, span: ast::Span) -> Result<Regex, EvalError> {
-    Regex::new(pattern).map_err(|e| EvalError::at(format!("invalid regex: {e}"), span))
+    // Through the shared builder so the size limits apply (issue 7, docs/LIMITS.md).
+    crate::functions::pcre::build(pattern)
+        .map_err(|e| EvalError::at(format!("invalid regex: {e}"), span))
 }
 
 /// Split `s/a/b/g` into its parts on unescaped delimiters. `\<delim>` becomes the

@@ -88,7 +88,7 @@ impl StreamstatsOp {
         if n > self.max_groups {
             return Err(EvalError::at(
                 format!(
-                    "too many groups: more than {} distinct BY values (raise the max_groups limit)",
+                    "too many groups: more than {} distinct BY values (raise the max_groups limit: minispl --max-groups N)",
                     self.max_groups
                 ),
                 self.span,

@@ -100,7 +100,7 @@ impl Operator for TopRareOp {
                         if self.distinct > self.max_groups {
                             return Err(EvalError::at(
                                 format!(
-                                    "too many distinct values: more than {} (raise the max_groups limit)",
+                                    "too many distinct values: more than {} (raise the max_groups limit: minispl --max-groups N)",
                                     self.max_groups
                                 ),
                                 self.span,

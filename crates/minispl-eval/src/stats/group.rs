@@ -387,7 +387,7 @@ impl Groups {
                         return Err(EvalError::at(
                             format!(
                                 "too many groups: more than {} distinct BY values \
-                                 (raise the max_groups limit)",
+                                 (raise the max_groups limit: minispl --max-groups N)",
                                 self.max_groups
                             ),
                             self.span,

@@ -225,6 +225,10 @@ pub struct Limits {
     /// Most rows a subsearch (`join`, `append`) contributes (`[join] subsearch_maxout =
     /// 50000`, SEMANTICS §12).
     pub subsearch_maxout: usize,
+    /// Most bytes (estimated: field names and values) `mvexpand` may produce from one
+    /// input result; past it the search fails with an error naming the field (R5.7's
+    /// `[mvexpand] max_mem_usage_mb = 500`, docs/LIMITS.md).
+    pub max_mvexpand_bytes: usize,
 }
 
 impl Default for Limits {
@@ -232,6 +236,7 @@ impl Default for Limits {
         Limits {
             max_groups: 1_000_000,
             subsearch_maxout: 50_000,
+            max_mvexpand_bytes: 500 << 20,
         }
     }
 }

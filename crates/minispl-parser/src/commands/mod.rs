@@ -352,9 +352,12 @@ pub(crate) fn subsearch(c: &mut Cursor<'_>, ctx: Ctx<'_>) -> PResult<crate::ast:
                 .expected("`]`"),
         );
     }
+    // A subsearch is a heavy nesting level (`SUBSEARCH_NESTING_COST`, issue 7).
+    c.depth += crate::cursor::SUBSEARCH_NESTING_COST - 1;
     c.enter(Span::new(open, open + 1))?;
     let p = crate::pipeline::parse_pipeline(c.src, open + 1, i, ctx.empty_ok, ctx.opts, c.depth)?;
     c.leave();
+    c.depth -= crate::cursor::SUBSEARCH_NESTING_COST - 1;
     c.pos = i + 1;
     Ok(p)
 }

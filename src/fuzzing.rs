@@ -1,0 +1,174 @@
+//! The code paths the cargo-fuzz targets drive (issue 7), shared with the regression test
+//! (`tests/fuzz_regressions.rs`) so a saved crash input replays through exactly what the
+//! fuzzer ran. Each function takes arbitrary bytes, must never panic, and panics itself
+//! only when a property it checks fails (that is a finding, like a crash).
+//!
+//! Not a stable API: hidden from the docs.
+
+use minispl_eval::reader::{read_stream, InputMode, ReadOptions, ReadReport};
+use minispl_eval::{Env, Event, EventMeta};
+use minispl_parser::{expand_macros, parse_expanded, print, MacroDef, Macros};
+use minispl_rules::Engine;
+use std::sync::OnceLock;
+
+/// Target `parse`: macro expansion then parsing of arbitrary text, with a small macro
+/// table that includes argument macros and recursive/cyclic ones (SEMANTICS §2). When
+/// parsing succeeds, the printed form must parse back to the same AST modulo spans.
+pub fn parse(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(expanded) = expand_macros(&text, fuzz_macros()) else {
+        return;
+    };
+    let Ok(pipeline) = parse_expanded(&expanded) else {
+        return;
+    };
+    let printed = print::pipeline(&pipeline);
+    let again = match minispl_parser::parse(&printed, &Macros::new()) {
+        Ok(p) => p,
+        Err(e) => panic!(
+            "the printed form of {text:?} does not parse:\n{printed}\n{}",
+            e.render()
+        ),
+    };
+    assert_eq!(
+        without_spans(&pipeline),
+        without_spans(&again),
+        "round trip of {text:?} via {printed:?}"
+    );
+}
+
+/// Target `eval`: arbitrary SPL (macros of the built-in engine, built-in lookups,
+/// `makeresults`) compiled and run over a few fixed CloudTrail events. Errors are
+/// fine; panics and hangs are not.
+pub fn eval(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let engine = fuzz_engine();
+    let Ok(search) = engine.compile(&text) else {
+        return;
+    };
+    let meta = EventMeta {
+        sourcetype: Some("aws:cloudtrail".into()),
+        source: Some("fuzz".into()),
+        ..Default::default()
+    };
+    let events = EVENTS.iter().map(|raw| Event::Raw {
+        raw: raw.to_string(),
+        meta: meta.clone(),
+    });
+    if let Ok(rows) = search.run(events) {
+        // Rendering is part of what a user sees; it must not panic either.
+        for row in rows {
+            for (_, value) in row.iter() {
+                let _ = value.render();
+            }
+        }
+    }
+}
+
+/// Target `input`: arbitrary bytes (JSON lines, `{"Records":[...]}`, gzip, ...) through
+/// [`read_stream`] in raw and fields modes, lenient and strict. The accounting must hold:
+/// records read = events delivered + records skipped (issue 7).
+pub fn input(data: &[u8]) {
+    for mode in [InputMode::Raw, InputMode::Fields] {
+        for strict in [false, true] {
+            // Small line and document caps as well as the defaults, so the cap paths
+            // are exercised.
+            for (max_line_bytes, max_document_bytes) in [(0, 0), (64, 128)] {
+                let options = ReadOptions {
+                    mode,
+                    strict,
+                    max_line_bytes,
+                    max_document_bytes,
+                    ..Default::default()
+                };
+                let mut report = ReadReport::default();
+                let mut delivered = 0u64;
+                let mut bytes = data;
+                let result = read_stream("fuzz", &mut bytes, &options, &mut report, &mut |_| {
+                    delivered += 1
+                });
+                assert_eq!(delivered, report.events, "events delivered vs counted");
+                if result.is_ok() {
+                    assert_eq!(
+                        report.records,
+                        report.events + report.skipped,
+                        "records = events + skipped: {report:?}"
+                    );
+                }
+                if strict && result.is_ok() {
+                    assert_eq!(report.skipped, 0, "strict mode skipped a record");
+                }
+            }
+        }
+    }
+}
+
+/// The AST as JSON with every span removed, so two parses of texts that differ only in
+/// layout compare equal.
+pub fn without_spans<T: ?Sized + serde::Serialize>(v: &T) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.retain(|k, _| k != "span" && k != "pattern_span");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut json = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    strip(&mut json);
+    json
+}
+
+fn def(name: &str, args: &[&str], definition: &str) -> MacroDef {
+    MacroDef {
+        name: name.into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        definition: definition.into(),
+    }
+}
+
+/// Plain, argument, nested, self-recursive and mutually recursive macros.
+fn fuzz_macros() -> &'static Macros {
+    static MACROS: OnceLock<Macros> = OnceLock::new();
+    MACROS.get_or_init(|| {
+        let mut m = Macros::new();
+        m.insert(def("cloudtrail", &[], "sourcetype=aws:cloudtrail"));
+        m.insert(def("a", &[], "x=1"));
+        m.insert(def("f", &["x"], "eval y=$x$"));
+        m.insert(def("g", &["a", "b"], "search $a$=$b$ | `a`"));
+        m.insert(def("nested", &[], "`a` | `f(2)`"));
+        m.insert(def("empty", &[], ""));
+        m.insert(def("self", &[], "`self`"));
+        m.insert(def("ping", &[], "`pong`"));
+        m.insert(def("pong", &[], "a `ping`"));
+        m.insert(def("grow", &[], "`grow2` `grow2` `grow2` `grow2`"));
+        m.insert(def("grow2", &[], "`grow3` `grow3` `grow3` `grow3`"));
+        m.insert(def("grow3", &[], "`grow` `grow`"));
+        m.insert(def("pipe", &[], "| stats count by x"));
+        m.insert(def("quote", &["q"], "\"$q$\""));
+        m
+    })
+}
+
+/// The built-in engine (macros, `aws:cloudtrail` profile, data model, lookups) with a
+/// fixed `now()` so runs reproduce.
+fn fuzz_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut engine = Engine::builtin().unwrap_or_else(|_| Engine::empty());
+        engine.set_env(Env {
+            now: 1_700_000_000.0,
+            ..Env::default()
+        });
+        engine
+    })
+}
+
+const EVENTS: &[&str] = &[
+    r#"{"eventVersion":"1.08","eventTime":"2023-11-14T22:13:20Z","eventSource":"ecr.amazonaws.com","eventName":"PutImage","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.0","userIdentity":{"type":"IAMUser","userName":"alice","accountId":"111111111111","arn":"arn:aws:iam::111111111111:user/alice"},"requestParameters":{"repositoryName":"web","imageTag":"latest","tags":["a","b",{"k":"v"}]},"responseElements":null}"#,
+    r#"{"eventTime":"2023-11-14T22:15:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"2001:db8::1","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::222222222222:assumed-role/r/s","sessionContext":{"sessionIssuer":{"userName":"r"}}},"errorCode":"AccessDenied","n":-12.5e3,"flag":true}"#,
+    r#"{"eventTime":"not a time","eventName":"","userIdentity":{},"x":[1,[2,[3,[4]]]],"u":"é日\u0000\\\"|"}"#,
+    "not json at all | x=1",
+];
