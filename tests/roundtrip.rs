@@ -375,6 +375,21 @@ fn command() -> impl Strategy<Value = Command> {
                 span: SP,
             })
         }),
+        // `head`: a written limit and an absent one print differently (`head (x<3)` is
+        // not `head 10 (x<3)`), so both must survive the round trip.
+        (
+            prop::option::of(0u64..20),
+            prop::option::of(expr()),
+            any::<bool>(),
+            any::<bool>()
+        )
+            .prop_map(|(limit, condition, keeplast, null)| Command::Head(Head {
+                limit,
+                condition,
+                keeplast,
+                null,
+                span: SP,
+            })),
     ]
 }
 

@@ -592,8 +592,9 @@ pub enum SortCollation {
 /// `head [N] | head limit=N | head (<eval-expr>)` with `null=`/`keeplast=`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Head {
-    /// Default 10.
-    pub limit: u64,
+    /// `N` or `limit=N`; `None` when not written. The default 10 applies only to a
+    /// `head` without a condition (SEMANTICS §12 head, docs/DECISIONS.md).
+    pub limit: Option<u64>,
     pub condition: Option<Expr>,
     pub keeplast: bool,
     pub null: bool,

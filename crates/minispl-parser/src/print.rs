@@ -145,10 +145,12 @@ pub fn command(c: &Command) -> String {
             }
         }
         Command::Head(x) => {
-            push(format!(
-                "limit={} null={} keeplast={}",
-                x.limit, x.null, x.keeplast
-            ));
+            // A limit is printed only when written: `head (x<3)` and `head 10 (x<3)`
+            // differ (no cap vs a cap of 10).
+            if let Some(l) = x.limit {
+                push(format!("limit={l}"));
+            }
+            push(format!("null={} keeplast={}", x.null, x.keeplast));
             if let Some(e) = &x.condition {
                 push(format!("({})", expr(e)));
             }

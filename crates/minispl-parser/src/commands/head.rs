@@ -6,7 +6,7 @@ use crate::diagnostic::ParseError;
 
 pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
     let mut h = Head {
-        limit: 10,
+        limit: None,
         condition: None,
         keeplast: false,
         null: false,
@@ -18,7 +18,7 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
         }
         if let Some(o) = super::option(c, "head", &["limit", "null", "keeplast"])? {
             match o.name.as_str() {
-                "limit" => h.limit = super::u64_value(&o)?,
+                "limit" => h.limit = Some(super::u64_value(&o)?),
                 "null" => h.null = super::bool_value(&o)?,
                 _ => h.keeplast = super::bool_value(&o)?,
             }
@@ -32,10 +32,10 @@ pub(crate) fn parse(c: &mut Cursor<'_>, span: Span) -> PResult<Command> {
             continue;
         }
         let w = c.expect_word("a count, an option or `(expression)`")?;
-        h.limit = w.text.parse().map_err(|_| {
+        h.limit = Some(w.text.parse().map_err(|_| {
             ParseError::new(format!("bad count `{}` for `head`", w.text), w.span)
                 .expected("a non-negative integer")
-        })?;
+        })?);
     }
     Ok(Command::Head(h))
 }

@@ -603,17 +603,33 @@ mod tests {
 
     #[test]
     fn head_tail_fillnull_makeresults() {
-        let Command::Head(h) = cmd("head") else {
-            panic!()
-        };
-        assert_eq!(h.limit, 10);
-        let Command::Head(h) = cmd("head limit=3 (x<3) keeplast=true") else {
-            panic!()
-        };
-        assert_eq!(
-            (h.limit, h.keeplast, h.condition.is_some()),
-            (3, true, true)
-        );
+        // The limit is `None` unless written: `head (x<3)` must differ from
+        // `head 10 (x<3)` (the default 10 applies only without a condition).
+        for (text, limit, cond, keeplast, null) in [
+            ("head", None, false, false, false),
+            ("head 3", Some(3), false, false, false),
+            ("head limit=3", Some(3), false, false, false),
+            ("head (x<3)", None, true, false, false),
+            ("head 2 (x<3)", Some(2), true, false, false),
+            ("head 10 (x<3)", Some(10), true, false, false),
+            (
+                "head limit=3 (x<3) keeplast=true",
+                Some(3),
+                true,
+                true,
+                false,
+            ),
+            ("head (x<3) null=true", None, true, false, true),
+        ] {
+            let Command::Head(h) = cmd(text) else {
+                panic!("{text}")
+            };
+            assert_eq!(
+                (h.limit, h.condition.is_some(), h.keeplast, h.null),
+                (limit, cond, keeplast, null),
+                "{text}"
+            );
+        }
         let Command::Tail(t) = cmd("tail 4") else {
             panic!()
         };
