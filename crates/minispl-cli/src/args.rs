@@ -64,6 +64,14 @@ pub struct EngineOpts {
     /// Add or override macros: a macros.conf file or a directory of macro YAML (repeatable)
     #[arg(long = "macros", value_name = "PATH")]
     pub macros: Vec<PathBuf>,
+    /// Add or replace sourcetype profiles: a props-format file such as the built-in
+    /// aws_cloudtrail.conf (aliases, calculated fields, lookups, tags) (repeatable)
+    #[arg(long = "props", value_name = "PATH")]
+    pub props: Vec<PathBuf>,
+    /// Add or replace data models for tstats: a definition file such as the built-in
+    /// Cloud_Infrastructure.conf, or a directory of *.conf ones (repeatable)
+    #[arg(long = "datamodel", value_name = "PATH")]
+    pub datamodels: Vec<PathBuf>,
     /// Directory of CSV lookup tables, used by file name
     #[arg(long, value_name = "DIR")]
     pub lookups: Option<PathBuf>,
@@ -274,6 +282,38 @@ mod tests {
         assert_eq!(a.engine.macros.len(), 2);
         assert_eq!(a.output.output, Some(OutputFormat::Csv));
         assert_eq!(a.engine.tz, "UTC");
+    }
+
+    #[test]
+    fn props_and_datamodel_repeat_on_every_searching_subcommand() {
+        for sub in ["search", "detect", "test"] {
+            let mut argv = vec![
+                "minispl",
+                sub,
+                "--props",
+                "a.conf",
+                "--props",
+                "b.conf",
+                "--datamodel",
+                "dm/",
+            ];
+            if sub == "search" {
+                argv.push("x=1");
+            }
+            let cli = Cli::try_parse_from(argv).expect(sub);
+            let engine = match cli.command {
+                Command::Search(a) => a.engine,
+                Command::Detect(a) => a.engine,
+                Command::Test(a) => a.engine,
+                _ => panic!("{sub}"),
+            };
+            assert_eq!(
+                engine.props,
+                vec![PathBuf::from("a.conf"), PathBuf::from("b.conf")],
+                "{sub}"
+            );
+            assert_eq!(engine.datamodels, vec![PathBuf::from("dm/")], "{sub}");
+        }
     }
 
     #[test]

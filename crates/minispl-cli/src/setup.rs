@@ -36,7 +36,8 @@ pub fn env(opts: &EngineOpts) -> Result<Env, Failure> {
     Ok(env)
 }
 
-/// The built-in engine extended with `--macros` and `--lookups`, running in `env`.
+/// The built-in engine extended with `--macros`, `--props`, `--datamodel` and
+/// `--lookups`, running in `env`.
 pub fn engine(opts: &EngineOpts, env: &Env) -> Result<Engine, Failure> {
     let mut engine =
         Engine::builtin().map_err(|e| Failure::from_rules(&e, crate::failure::FAILED))?;
@@ -44,6 +45,19 @@ pub fn engine(opts: &EngineOpts, env: &Env) -> Result<Engine, Failure> {
         engine
             .add_macros(path)
             .map_err(|e| Failure::failed(format!("{}: {}", path.display(), e.message)))?;
+    }
+    // Issue 4: the profile is overridable and users add data models in the same format.
+    // Their errors already name the file and line (ConfError), so they are passed on
+    // as they are; `add_profiles` replaces a sourcetype's profile wholesale.
+    for path in &opts.props {
+        engine
+            .add_profiles(path)
+            .map_err(|e| Failure::from_rules(&e, crate::failure::FAILED))?;
+    }
+    for path in &opts.datamodels {
+        engine
+            .add_datamodels(path)
+            .map_err(|e| Failure::from_rules(&e, crate::failure::FAILED))?;
     }
     if let Some(dir) = &opts.lookups {
         engine

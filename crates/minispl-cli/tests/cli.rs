@@ -817,3 +817,183 @@ fn macros_lists_the_builtin_macros() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// --props and --datamodel (issue 4: the profile is overridable, users add data models)
+
+/// A props file whose `[aws:cloudtrail]` stanza replaces the built-in one: only JSON
+/// extraction and one alias, `who`.
+const PROPS_WHO: &str = "# test profile\n[aws:cloudtrail]\nKV_MODE = json\n\
+    FIELDALIAS-who = userIdentity.userName AS who\n";
+
+#[test]
+fn props_file_replaces_the_sourcetype_profile() {
+    let dir = temp("props");
+    let conf = dir.join("who.conf");
+    std::fs::write(&conf, PROPS_WHO).expect("write");
+    let who = "who=mallory | stats count";
+    let without = run(&["search", "--output", "json", who, &events_path()]);
+    assert_eq!(count(&without), "0", "no `who` field without the file");
+    let with = run(&[
+        "search",
+        "--output",
+        "json",
+        "--props",
+        &p(&conf),
+        who,
+        &events_path(),
+    ]);
+    let mallory = run(&[
+        "search",
+        "--output",
+        "json",
+        "userIdentity.userName=mallory | stats count",
+        &events_path(),
+    ]);
+    let n = count(&mallory);
+    assert_ne!(n, "0", "test data has mallory events");
+    assert_eq!(count(&with), n);
+    // The stanza replaced the built-in profile: its `src_ip` alias is gone.
+    let src_ip = "src_ip=* | stats count";
+    assert_ne!(
+        count(&run(&[
+            "search",
+            "--output",
+            "json",
+            src_ip,
+            &events_path()
+        ])),
+        "0"
+    );
+    let replaced = run(&[
+        "search",
+        "--output",
+        "json",
+        "--props",
+        &p(&conf),
+        src_ip,
+        &events_path(),
+    ]);
+    assert_eq!(count(&replaced), "0");
+}
+
+#[test]
+fn props_file_adds_a_new_sourcetype() {
+    let dir = temp("props_new");
+    let conf = dir.join("mine.conf");
+    std::fs::write(
+        &conf,
+        "[my:trail]\nKV_MODE = json\nEVAL-repo = upper('requestParameters.repositoryName')\n",
+    )
+    .expect("write");
+    let o = run(&[
+        "search",
+        "--output",
+        "json",
+        "--sourcetype",
+        "my:trail",
+        "--props",
+        &p(&conf),
+        "repo=WEB | stats count",
+        &events_path(),
+    ]);
+    assert_ne!(count(&o), "0");
+}
+
+#[test]
+fn datamodel_file_makes_tstats_over_it_work() {
+    let dir = temp("datamodel");
+    let conf = dir.join("Pushes.conf");
+    std::fs::write(
+        &conf,
+        "[datamodel]\nname = Registry\n\n[dataset:Pushes]\n\
+         constraint = eventSource=ecr.amazonaws.com eventName=PutImage\n\
+         field.repo = 'requestParameters.repositoryName'\n\
+         field.user = userIdentity.userName\n",
+    )
+    .expect("write");
+    let tstats = "| tstats count FROM datamodel=Registry.Pushes BY Pushes.repo";
+    // Without the file the model is unknown: an error, not an empty result.
+    let o = run(&["search", "--output", "json", tstats, &events_path()]);
+    assert_ne!(status(&o), 0, "unknown data model: {}", stdout(&o));
+    let expected = run(&[
+        "search",
+        "--output",
+        "json",
+        "eventSource=ecr.amazonaws.com eventName=PutImage \
+         | stats count BY requestParameters.repositoryName",
+        &events_path(),
+    ]);
+    assert_eq!(status(&expected), 0, "{}", stderr(&expected));
+    let expected: Vec<(String, String)> = json_rows(&expected)
+        .iter()
+        .map(|r| {
+            (
+                r["requestParameters.repositoryName"].to_string(),
+                r["count"].to_string(),
+            )
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    // A file and a directory of *.conf files both work.
+    for path in [conf.clone(), dir.clone()] {
+        let o = run(&[
+            "search",
+            "--output",
+            "json",
+            "--datamodel",
+            &p(&path),
+            tstats,
+            &events_path(),
+        ]);
+        assert_eq!(status(&o), 0, "{}", stderr(&o));
+        let got: Vec<(String, String)> = json_rows(&o)
+            .iter()
+            .map(|r| (r["Pushes.repo"].to_string(), r["count"].to_string()))
+            .collect();
+        assert_eq!(got, expected, "--datamodel {}", p(&path));
+    }
+}
+
+#[test]
+fn a_bad_props_or_datamodel_file_exits_1_naming_file_and_line() {
+    let dir = temp("bad_conf");
+    let props = dir.join("bad_props.conf");
+    // Line 4: an EVAL that does not parse.
+    std::fs::write(
+        &props,
+        "# bad\n[aws:cloudtrail]\nKV_MODE = json\nEVAL-x = if(a,\n",
+    )
+    .expect("write");
+    let dm = dir.join("bad_dm.conf");
+    // Line 3: a setting that is not part of the format.
+    std::fs::write(&dm, "[datamodel]\nname = Bad\nnonsense = 1\n").expect("write");
+    for (opt, path, line) in [("--props", &props, 4), ("--datamodel", &dm, 3)] {
+        for sub in [vec!["search", COUNT], vec!["detect"], vec!["test"]] {
+            let (path_arg, events) = (p(path), events_path());
+            let mut args = sub.clone();
+            args.extend([opt, path_arg.as_str()]);
+            if sub[0] != "test" {
+                args.push(&events);
+            }
+            let o = run(&args);
+            let err = stderr(&o);
+            assert_eq!(status(&o), 1, "{opt} on {}: {err}", sub[0]);
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+            assert!(err.contains(name), "{opt}: {err}");
+            assert!(
+                err.contains(&format!(":{line}")) || err.contains(&format!("line {line}")),
+                "{opt}: {err}"
+            );
+        }
+    }
+    let o = run(&[
+        "search",
+        "--props",
+        "/nonexistent/x.conf",
+        COUNT,
+        &events_path(),
+    ]);
+    assert_eq!(status(&o), 1);
+    assert!(stderr(&o).contains("/nonexistent/x.conf"), "{}", stderr(&o));
+}
