@@ -175,14 +175,30 @@ pub fn with_events<T>(
     }
     let progress = progress_bar(plan.quiet);
     let counter = Arc::new(AtomicU64::new(0));
+    let events_read = AtomicU64::new(0);
     let mut options = plan.options.clone();
     if progress.is_some() {
         options.progress = Some(counter.clone());
     }
+    // Stops the progress ticker: dropping the sender ends its wait at once.
+    let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
     // Events cross threads in batches: one channel operation (a lock and possibly a
     // wake-up) per event cost more than the search itself for small events (issue 6).
     let (tx, rx) = sync_channel::<Vec<Event>>(CHANNEL_BATCHES);
     let (value, mut summary) = std::thread::scope(|scope| {
+        if let Some(pb) = &progress {
+            // The bar is refreshed from the counters on a timer, not by the reader: a
+            // reader-driven refresh (every N events) left the counts stale while a slow
+            // stream (stdin fed by another program) paused (issue 5).
+            let (counter, events_read) = (&counter, &events_read);
+            scope.spawn(move || loop {
+                show_progress(pb, counter, events_read, started);
+                match ticker_stopped.recv_timeout(PROGRESS_EVERY) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => break,
+                }
+            });
+        }
         let reader = scope.spawn(|| {
             let mut summary = InputSummary::default();
             let mut closed = false;
@@ -190,12 +206,7 @@ pub fn with_events<T>(
             let mut batch: Vec<Event> = Vec::with_capacity(BATCH_EVENTS);
             let mut sink = |event: Event| {
                 seen += 1;
-                if let Some(pb) = &progress {
-                    if seen % 1024 == 0 {
-                        pb.set_position(counter.load(Ordering::Relaxed));
-                        pb.set_message(format!("{seen} events"));
-                    }
-                }
+                events_read.store(seen, Ordering::Relaxed);
                 if !plan.range.contains(&event) {
                     summary.out_of_range += 1;
                     return;
@@ -248,6 +259,7 @@ pub fn with_events<T>(
         let value = consume(&mut rx.iter().flatten());
         // Unblock the reader if the search returned before the end of the input.
         drop(rx);
+        drop(stop_ticker);
         let summary = reader.join().unwrap_or_else(|_| InputSummary {
             fatal: Some(ReadError {
                 path: None,
@@ -264,20 +276,42 @@ pub fn with_events<T>(
     (value, summary)
 }
 
-/// A spinner with bytes, events and rate, only when stderr is a terminal (issue 5).
+/// How often the progress line is refreshed from the counters.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// A spinner with bytes and events read and both rates, only when stderr is a terminal
+/// (issue 5).
 fn progress_bar(quiet: bool) -> Option<ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
     let pb = ProgressBar::new_spinner();
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {bytes} read, {msg} ({binary_bytes_per_sec}) [{elapsed}]",
+        "{spinner} {bytes} read ({binary_bytes_per_sec}), {msg} [{elapsed}]",
     ) {
         pb.set_style(style);
     }
     pb.set_message("0 events");
     pb.enable_steady_tick(Duration::from_millis(120));
     Some(pb)
+}
+
+fn show_progress(pb: &ProgressBar, bytes: &AtomicU64, events: &AtomicU64, started: Instant) {
+    pb.set_position(bytes.load(Ordering::Relaxed));
+    pb.set_message(events_message(
+        events.load(Ordering::Relaxed),
+        started.elapsed(),
+    ));
+}
+
+/// `12345 events (6789/s)`: the event count and rate shown beside the bytes.
+fn events_message(events: u64, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    if secs < 0.5 {
+        // A rate over a few milliseconds says nothing.
+        return format!("{events} events");
+    }
+    format!("{events} events ({:.0}/s)", events as f64 / secs)
 }
 
 #[cfg(test)]
@@ -300,6 +334,19 @@ mod tests {
                 Event::Fields { .. } => String::new(),
             })
             .collect()
+    }
+
+    #[test]
+    fn progress_message_shows_events_and_their_rate() {
+        assert_eq!(
+            events_message(5000, Duration::from_secs(2)),
+            "5000 events (2500/s)"
+        );
+        assert_eq!(
+            events_message(7, Duration::from_millis(10)),
+            "7 events",
+            "no rate before half a second"
+        );
     }
 
     #[test]
