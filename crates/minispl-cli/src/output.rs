@@ -89,7 +89,9 @@ pub fn write_rows(
 pub fn write_json(out: &mut dyn Write, rows: &[Row], tz: Tz) -> io::Result<()> {
     for row in rows {
         let json = row_json(row, tz);
-        serde_json::to_writer(&mut *out, &json).map_err(io::Error::other)?;
+        // `io::Error::from` keeps an I/O error's kind, so a closed pipe stays `BrokenPipe`
+        // and ends the run quietly (`failure::output_error`).
+        serde_json::to_writer(&mut *out, &json).map_err(io::Error::from)?;
         out.write_all(b"\n")?;
     }
     Ok(())

@@ -997,3 +997,31 @@ fn a_bad_props_or_datamodel_file_exits_1_naming_file_and_line() {
     assert_eq!(status(&o), 1);
     assert!(stderr(&o).contains("/nonexistent/x.conf"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_run_quietly() {
+    // `minispl search ... | head -1`: the reader of stdout goes away. That is not an
+    // error to report (it once said "writing output: Broken pipe" and exited 1). The
+    // output must outgrow stdout's buffer so that a write, not only the flush, fails.
+    let dir = temp("closed_pipe");
+    let many = dir.join("many.json");
+    std::fs::write(&many, (event_lines().join("\n") + "\n").repeat(2000)).expect("write");
+    for format in ["json", "csv", "table"] {
+        let mut child = bin()
+            .args(["search", "--output", format, "* | table eventName"])
+            .arg(&many)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn minispl");
+        drop(child.stdout.take());
+        let o = child.wait_with_output().expect("wait for minispl");
+        assert_eq!(status(&o), 0, "{format}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("Broken pipe"),
+            "{format}: {}",
+            stderr(&o)
+        );
+    }
+}

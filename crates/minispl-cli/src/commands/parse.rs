@@ -31,7 +31,7 @@ pub fn run(args: &ParseArgs) -> CliResult {
                 "expanded": expanded,
                 "ast": serde_json::to_value(&pipeline).map_err(std::io::Error::other)?,
             });
-            serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
             writeln!(out)
         } else {
             writeln!(
