@@ -12,7 +12,7 @@ use minispl_eval::reader::{self, ReadError, ReadOptions, ReadReport};
 use minispl_eval::Event;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -176,6 +176,7 @@ pub fn with_events<T>(
     let progress = progress_bar(plan.quiet);
     let counter = Arc::new(AtomicU64::new(0));
     let events_read = AtomicU64::new(0);
+    let reading_done = AtomicBool::new(false);
     let mut options = plan.options.clone();
     if progress.is_some() {
         options.progress = Some(counter.clone());
@@ -190,12 +191,23 @@ pub fn with_events<T>(
             // The bar is refreshed from the counters on a timer, not by the reader: a
             // reader-driven refresh (every N events) left the counts stale while a slow
             // stream (stdin fed by another program) paused (issue 5).
-            let (counter, events_read) = (&counter, &events_read);
-            scope.spawn(move || loop {
-                show_progress(pb, counter, events_read, started);
-                match ticker_stopped.recv_timeout(PROGRESS_EVERY) {
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                    _ => break,
+            let (counter, events_read, reading_done) = (&counter, &events_read, &reading_done);
+            scope.spawn(move || {
+                let mut reading = true;
+                loop {
+                    if reading && reading_done.load(Ordering::Relaxed) {
+                        // Everything is read but the search still runs (one that holds the
+                        // events, such as several detections with --no-optimize): a
+                        // frozen count with a falling rate looked like a hang.
+                        reading = false;
+                        show_searching(pb, counter, events_read);
+                    } else if reading {
+                        show_progress(pb, counter, events_read, started);
+                    }
+                    match ticker_stopped.recv_timeout(PROGRESS_EVERY) {
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        _ => break,
+                    }
                 }
             });
         }
@@ -251,6 +263,7 @@ pub fn with_events<T>(
                 let _ = tx.send(batch);
             }
             drop(tx);
+            reading_done.store(true, Ordering::Relaxed);
             summary.report = report;
             summary.fatal = fatal;
             summary.unreadable = unreadable;
@@ -301,6 +314,17 @@ fn show_progress(pb: &ProgressBar, bytes: &AtomicU64, events: &AtomicU64, starte
     pb.set_message(events_message(
         events.load(Ordering::Relaxed),
         started.elapsed(),
+    ));
+}
+
+fn show_searching(pb: &ProgressBar, bytes: &AtomicU64, events: &AtomicU64) {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+        pb.set_style(style);
+    }
+    pb.set_message(format!(
+        "{} read, {} events; searching",
+        indicatif::HumanBytes(bytes.load(Ordering::Relaxed)),
+        events.load(Ordering::Relaxed)
     ));
 }
 
