@@ -164,6 +164,10 @@ fn generated_records_are_identical_with_and_without_optimisations() {
         W4,
         "`cloudtrail` eventName=PutImage OR eventName=DescribeImageScanFindings | stats count by eventName userAgent",
         "`cloudtrail` \"ecr.amazonaws.com\" NOT errorCode=success | head 50",
+        // Default fields are set only when the plan reads them (issue 6): read some, and
+        // one only through `fields`.
+        "`cloudtrail` | stats count by sourcetype source eventSource",
+        "`cloudtrail` eventName=PutImage | fields sourcetype eventName | table *",
     ] {
         assert!(!search_both_ways(spl, &events).is_empty(), "{spl}");
     }

@@ -97,10 +97,19 @@ impl Ingestor {
             Event::Raw { raw, meta } => {
                 let mut row = Row::with_capacity(16);
                 row.set("_raw", Value::Str(raw));
-                set_default_fields(&mut row, &meta);
                 // Without a profile: no extraction, no timestamp (as Splunk without the
                 // add-on); only `_raw` and the default fields.
-                if let Some((profile, wanted)) = self.profile(&meta) {
+                let profile = self.profile(&meta);
+                match profile {
+                    // The profile's extraction set is everything the plan (and the
+                    // profile's own rules) reads from the event (`plan::extraction_fields`),
+                    // so a default field outside it is never seen: skip its two
+                    // allocations per event (issue 6, as CLOUDTRAIL.md §3 allows for
+                    // extracted fields). `all` (pruning off) keeps every one.
+                    Some((_, wanted)) => set_default_fields_in(&mut row, &meta, wanted),
+                    None => set_default_fields(&mut row, &meta),
+                }
+                if let Some((profile, wanted)) = profile {
                     profile.apply(&mut row, true, wanted, &self.env)?;
                 }
                 Ok(row)
@@ -125,6 +134,11 @@ impl Ingestor {
 }
 
 fn set_default_fields(row: &mut Row, meta: &EventMeta) {
+    set_default_fields_in(row, meta, &FieldSet::all());
+}
+
+/// The default fields `wanted` selects.
+fn set_default_fields_in(row: &mut Row, meta: &EventMeta, wanted: &FieldSet) {
     for (name, value) in [
         ("sourcetype", &meta.sourcetype),
         ("source", &meta.source),
@@ -132,7 +146,9 @@ fn set_default_fields(row: &mut Row, meta: &EventMeta) {
         ("index", &meta.index),
     ] {
         if let Some(v) = value {
-            row.set(name, Value::Str(v.clone()));
+            if wanted.contains(name) {
+                row.set(name, Value::Str(v.clone()));
+            }
         }
     }
 }

@@ -15,13 +15,88 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 /// A set of field names: exact names plus `*` wildcard patterns, or every field.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FieldSet {
     /// Every field (also used when the set cannot be known statically: `eval {f}=...`,
     /// `spath` auto-extraction, `searchmatch()`).
     pub all: bool,
     pub names: BTreeSet<String>,
     pub patterns: BTreeSet<String>,
+    /// `names` and their extendable prefixes, hashed, built on the first lookup: the
+    /// per-key questions of extraction (`contains`, `may_extend`, issue 6) then cost one
+    /// hash probe instead of a walk of the sorted set. The mutating methods reset it;
+    /// code that edits `names` directly must call [`FieldSet::names_changed`].
+    lookup: std::sync::OnceLock<NameLookup>,
+}
+
+impl PartialEq for FieldSet {
+    fn eq(&self, other: &Self) -> bool {
+        // The lookup cache is derived from `names`: not part of the value.
+        self.all == other.all && self.names == other.names && self.patterns == other.patterns
+    }
+}
+
+impl Eq for FieldSet {}
+
+/// Every exact name (flag [`SELECTED`]) and every prefix of one that ends just before a
+/// `.` or `{` (flag [`EXTENDS`]; the name itself extends too): what `may_extend` asks.
+#[derive(Debug, Clone, Default)]
+struct NameLookup(std::collections::HashMap<Box<str>, u8, BuildFxHasher>);
+
+const SELECTED: u8 = 1;
+const EXTENDS: u8 = 2;
+
+impl NameLookup {
+    fn new(names: &BTreeSet<String>) -> Self {
+        let mut map = std::collections::HashMap::with_hasher(BuildFxHasher);
+        for name in names {
+            *map.entry(Box::from(name.as_str())).or_insert(0) |= SELECTED | EXTENDS;
+            for (i, b) in name.bytes().enumerate() {
+                if matches!(b, b'.' | b'{') {
+                    if let Some(prefix) = name.get(..i) {
+                        *map.entry(Box::from(prefix)).or_insert(0) |= EXTENDS;
+                    }
+                }
+            }
+        }
+        NameLookup(map)
+    }
+
+    fn flags(&self, name: &str) -> u8 {
+        self.0.get(name).copied().unwrap_or(0)
+    }
+}
+
+/// The multiply-rotate hash of rustc's `FxHasher`: field names are short and trusted
+/// (they come from the search text, not the events), so a fast non-keyed hash is right.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildFxHasher;
+
+impl std::hash::BuildHasher for BuildFxHasher {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl FieldSet {
@@ -57,10 +132,20 @@ impl FieldSet {
         !self.all && self.names.is_empty() && self.patterns.is_empty()
     }
 
+    /// Drop the lookup cache after editing `names` directly.
+    pub fn names_changed(&mut self) {
+        self.lookup = std::sync::OnceLock::new();
+    }
+
+    fn lookup(&self) -> &NameLookup {
+        self.lookup.get_or_init(|| NameLookup::new(&self.names))
+    }
+
     pub fn insert(&mut self, name: &str) {
         if self.all {
             return;
         }
+        self.names_changed();
         if name.contains('*') {
             self.patterns.insert(name.to_string());
         } else {
@@ -76,6 +161,7 @@ impl FieldSet {
             *self = FieldSet::all();
             return;
         }
+        self.names_changed();
         self.names.extend(other.names.iter().cloned());
         self.patterns.extend(other.patterns.iter().cloned());
     }
@@ -86,6 +172,7 @@ impl FieldSet {
         if self.all {
             return;
         }
+        self.names_changed();
         for n in names {
             self.names.remove(n);
         }
@@ -94,7 +181,7 @@ impl FieldSet {
     /// Does the set select the field `name`? Field names are case-sensitive (R1.6).
     pub fn contains(&self, name: &str) -> bool {
         self.all
-            || self.names.contains(name)
+            || self.lookup().flags(name) & SELECTED != 0
             || self
                 .patterns
                 .iter()
@@ -108,24 +195,7 @@ impl FieldSet {
         if self.all {
             return true;
         }
-        let continues = |name: &str| {
-            name.len() >= prefix.len()
-                && name.starts_with(prefix)
-                && (name.len() == prefix.len()
-                    || matches!(name.as_bytes()[prefix.len()], b'.' | b'{'))
-        };
-        // Names that start with `prefix` are contiguous in sorted order: look only there
-        // (this runs for every key of every event during extraction, issue 6).
-        let from = (
-            std::ops::Bound::Included(prefix),
-            std::ops::Bound::Unbounded,
-        );
-        if self
-            .names
-            .range::<str, _>(from)
-            .take_while(|n| n.starts_with(prefix))
-            .any(|n| continues(n))
-        {
+        if self.lookup().flags(prefix) & EXTENDS != 0 {
             return true;
         }
         self.patterns.iter().any(|p| {

@@ -375,3 +375,62 @@ fn rex_named_groups_are_written() {
         strings(&["ip", "port"])
     );
 }
+
+/// The hashed lookup answers exactly what a scan of the names answers, also after the set
+/// is changed (the cache is rebuilt).
+#[test]
+fn field_set_lookup_matches_a_scan_of_the_names() {
+    let scan_extends = |set: &FieldSet, prefix: &str| {
+        set.names.iter().any(|name| {
+            name.starts_with(prefix)
+                && (name.len() == prefix.len()
+                    || matches!(name.as_bytes()[prefix.len()], b'.' | b'{'))
+        })
+    };
+    let mut set = FieldSet::from_names([
+        "eventName",
+        "userIdentity.sessionContext.sessionIssuer.userName",
+        "resources{}.ARN",
+        "nested{}{}",
+        "a.b",
+    ]);
+    let probes = [
+        "",
+        "eventName",
+        "eventNam",
+        "eventName.x",
+        "userIdentity",
+        "userIdentity.sessionContext",
+        "userIdentity.session",
+        "resources",
+        "resources{}",
+        "resources{}.ARN",
+        "resources{}.AR",
+        "nested",
+        "nested{}",
+        "nested{}{}",
+        "a",
+        "a.b",
+        "a.c",
+        "b",
+        "requestParameters",
+    ];
+    for round in 0..2 {
+        for p in probes {
+            assert_eq!(
+                set.may_extend(p),
+                scan_extends(&set, p),
+                "{p:?} round {round}"
+            );
+            assert_eq!(
+                set.contains(p),
+                set.names.contains(p),
+                "{p:?} round {round}"
+            );
+        }
+        // Changing the set after lookups must not leave a stale cache.
+        set.insert("requestParameters.repositoryName");
+        set.remove_names(&["a.b".to_string()]);
+    }
+    assert!(set.may_extend("requestParameters") && !set.contains("a.b"));
+}
