@@ -20,12 +20,13 @@ pub struct FieldSet {
     /// Every field (also used when the set cannot be known statically: `eval {f}=...`,
     /// `spath` auto-extraction, `searchmatch()`).
     pub all: bool,
-    pub names: BTreeSet<String>,
+    /// Private so that every change goes through a method that resets `lookup`
+    /// (read with [`FieldSet::names`]).
+    names: BTreeSet<String>,
     pub patterns: BTreeSet<String>,
     /// `names` and their extendable prefixes, hashed, built on the first lookup: the
     /// per-key questions of extraction (`contains`, `may_extend`, issue 6) then cost one
-    /// hash probe instead of a walk of the sorted set. The mutating methods reset it;
-    /// code that edits `names` directly must call [`FieldSet::names_changed`].
+    /// hash probe instead of a walk of the sorted set. The mutating methods reset it.
     lookup: std::sync::OnceLock<NameLookup>,
 }
 
@@ -132,8 +133,13 @@ impl FieldSet {
         !self.all && self.names.is_empty() && self.patterns.is_empty()
     }
 
-    /// Drop the lookup cache after editing `names` directly.
-    pub fn names_changed(&mut self) {
+    /// The exact field names in the set.
+    pub fn names(&self) -> &BTreeSet<String> {
+        &self.names
+    }
+
+    /// Drop the lookup cache; every method that changes `names` calls it.
+    fn names_changed(&mut self) {
         self.lookup = std::sync::OnceLock::new();
     }
 

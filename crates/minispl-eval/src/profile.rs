@@ -304,7 +304,7 @@ fn needs_timestamp(wanted: &FieldSet) -> bool {
     wanted.all
         || !wanted.patterns.is_empty()
         || wanted
-            .names
+            .names()
             .iter()
             .any(|n| n == "_time" || n.starts_with("date_"))
 }
