@@ -4,8 +4,9 @@
 //! Most of these need the parser, evaluator and rules engine, which other branches
 //! implement; `--help`, argument errors and `--tz`/`--now` validation do not.
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
+mod common;
+
+use common::{data, event_lines, gzip, temp};
 use serde_json::Value as Json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -70,38 +71,8 @@ fn count(o: &Output) -> String {
     rows[0]["count"].as_str().unwrap_or("?").to_string()
 }
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
-
 fn events_path() -> String {
     data("ecr_events.json").display().to_string()
-}
-
-fn event_lines() -> Vec<String> {
-    std::fs::read_to_string(data("ecr_events.json"))
-        .expect("test data")
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// A fresh directory for one test's generated files.
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("minispl-cli-tests-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(bytes).expect("gzip");
-    enc.finish().expect("gzip")
 }
 
 fn p(path: &Path) -> String {

@@ -3,43 +3,13 @@
 //! accounting (records read = events processed + records skipped), that the other input
 //! is still processed, and that `--strict` turns the fault into a failure.
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
-use std::io::Write;
+mod common;
+
+use common::{event_lines, gzip, temp};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const COUNT: &str = "* | stats count";
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
-
-/// The three CloudTrail events of `tests/data/ecr_events.json`, one per line.
-fn event_lines() -> Vec<String> {
-    std::fs::read_to_string(data("ecr_events.json"))
-        .expect("test data")
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("minispl-input-faults-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(bytes).expect("gzip");
-    enc.finish().expect("gzip")
-}
 
 /// The outcome of one run: status, stdout, stderr.
 struct Run {
