@@ -114,12 +114,7 @@ mod tests {
             ..Context::default()
         });
         let mut op = compile(&cmd, &ctx)?;
-        let mut out = Vec::new();
-        for r in rows {
-            op.push(r, &mut out)?;
-        }
-        op.finish(&mut out)?;
-        Ok(out)
+        crate::commands::testutil::try_run(op.as_mut(), rows)
     }
 
     fn rendered(r: &Row) -> Vec<(String, String)> {

@@ -152,12 +152,7 @@ pub(crate) mod tests {
 
     /// Run an operator over rows.
     pub fn run(mut op: Box<dyn Operator>, input: Vec<Row>) -> Result<Vec<Row>, EvalError> {
-        let mut out = Vec::new();
-        for r in input {
-            op.push(r, &mut out)?;
-        }
-        op.finish(&mut out)?;
-        Ok(out)
+        crate::commands::testutil::try_run(op.as_mut(), input)
     }
 
     pub fn stats_cmd(aggs: Vec<ast::Aggregation>, by: &[&str]) -> ast::Stats {

@@ -2,6 +2,7 @@
 
 use crate::commands::Operator;
 use crate::env::Env;
+use crate::error::EvalError;
 use crate::program::Context;
 use crate::row::Row;
 use crate::value::Value;
@@ -63,12 +64,17 @@ pub fn rows(json: &str) -> Vec<Row> {
 
 /// Push every row, then finish.
 pub fn run(op: &mut dyn Operator, input: Vec<Row>) -> Vec<Row> {
+    try_run(op, input).expect("push and finish")
+}
+
+/// Push every row through `op` and finish it, stopping at the first error.
+pub fn try_run(op: &mut dyn Operator, input: Vec<Row>) -> Result<Vec<Row>, EvalError> {
     let mut out = Vec::new();
     for r in input {
-        op.push(r, &mut out).expect("push");
+        op.push(r, &mut out)?;
     }
-    op.finish(&mut out).expect("finish");
-    out
+    op.finish(&mut out)?;
+    Ok(out)
 }
 
 /// Rows as compact JSON, fields in row order, multivalues as arrays, numbers rendered.
