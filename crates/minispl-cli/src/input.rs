@@ -175,11 +175,13 @@ pub fn with_events<T>(
     }
     let progress = progress_bar(plan.quiet);
     let counter = Arc::new(AtomicU64::new(0));
-    let events_read = AtomicU64::new(0);
+    // Counted by the reader: it also counts the events its filter drops.
+    let events_read = Arc::new(AtomicU64::new(0));
     let reading_done = AtomicBool::new(false);
     let mut options = plan.options.clone();
     if progress.is_some() {
         options.progress = Some(counter.clone());
+        options.events_progress = Some(events_read.clone());
     }
     // Stops the progress ticker: dropping the sender ends its wait at once.
     let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
@@ -214,11 +216,8 @@ pub fn with_events<T>(
         let reader = scope.spawn(|| {
             let mut summary = InputSummary::default();
             let mut closed = false;
-            let mut seen: u64 = 0;
             let mut batch: Vec<Event> = Vec::with_capacity(BATCH_EVENTS);
             let mut sink = |event: Event| {
-                seen += 1;
-                events_read.store(seen, Ordering::Relaxed);
                 if !plan.range.contains(&event) {
                     summary.out_of_range += 1;
                     return;

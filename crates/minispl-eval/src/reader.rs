@@ -34,10 +34,11 @@
 mod validate;
 
 use crate::ingest::{Event, EventMeta};
+use crate::prefilter::{Prefilter, Scratch};
 use crate::row::Row;
 use crate::value::{format_number, Value};
 use serde_json::Value as Json;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -79,6 +80,46 @@ pub struct ReadOptions {
     /// If set, input bytes are added to it as they are read (for a progress display that
     /// runs while the sink is busy).
     pub progress: Option<Arc<AtomicU64>>,
+    /// If set, the number of events read so far, including those [`ReadOptions::filter`]
+    /// drops (for a progress display).
+    pub events_progress: Option<Arc<AtomicU64>>,
+    /// Raw events that cannot match the search are dropped right here, before an event is
+    /// allocated or sent anywhere (issue 6: the required-literal prefilter runs where the
+    /// bytes are). Every record is still validated, so malformed records are reported and
+    /// counted exactly as without it; dropped events count as events read
+    /// ([`ReadReport::filtered`]). Only raw JSON records are filtered.
+    pub filter: Option<RecordFilter>,
+}
+
+/// Keeps a raw record when any of its prefilters may match it: the union of the
+/// prefilters of the searches that will receive the events (one pass for several
+/// detections, issue 6). The searches apply their own prefilter again, so each still
+/// sees exactly the events it would have seen.
+#[derive(Debug, Clone)]
+pub struct RecordFilter {
+    prefilters: Arc<Vec<Prefilter>>,
+}
+
+impl RecordFilter {
+    /// The filter keeping what any of `prefilters` may match; `None` when one of them
+    /// keeps everything (or there is none): filtering would drop nothing.
+    pub fn any_of(prefilters: impl IntoIterator<Item = Prefilter>) -> Option<RecordFilter> {
+        let prefilters: Vec<Prefilter> = prefilters.into_iter().collect();
+        if prefilters.is_empty() || prefilters.iter().any(Prefilter::is_trivial) {
+            return None;
+        }
+        Some(RecordFilter {
+            prefilters: Arc::new(prefilters),
+        })
+    }
+
+    /// May the raw record `raw` match one of the searches?
+    pub fn keeps(&self, raw: &str, scratch: &mut Scratch) -> bool {
+        scratch.load(raw);
+        self.prefilters
+            .iter()
+            .any(|p| p.may_match_loaded(raw, scratch))
+    }
 }
 
 /// One malformed record.
@@ -107,6 +148,9 @@ pub struct ReadReport {
     pub records: u64,
     pub events: u64,
     pub skipped: u64,
+    /// Events (counted in `events`) that [`ReadOptions::filter`] dropped because no search
+    /// could match them.
+    pub filtered: u64,
     /// Input bytes read (as stored: compressed bytes for gzip files).
     pub bytes: u64,
     /// The first [`MAX_KEPT_PROBLEMS`] problems, in the order met.
@@ -188,6 +232,7 @@ pub fn read_path(
             options,
             report,
             sink,
+            scratch: Scratch::default(),
         };
         ctx.read_any(Box::new(file))
     }
@@ -208,6 +253,7 @@ pub fn read_stream(
         options,
         report,
         sink,
+        scratch: Scratch::default(),
     };
     ctx.read_any(Box::new(input))
 }
@@ -382,6 +428,8 @@ struct Ctx<'a> {
     options: &'a ReadOptions,
     report: &'a mut ReadReport,
     sink: &'a mut dyn FnMut(Event),
+    /// The filter's prepared text, reused from record to record.
+    scratch: Scratch,
 }
 
 impl Ctx<'_> {
@@ -469,7 +517,14 @@ impl Ctx<'_> {
     fn emit(&mut self, event: Event) {
         self.report.records += 1;
         self.report.events += 1;
+        self.count_event();
         (self.sink)(event);
+    }
+
+    fn count_event(&self) {
+        if let Some(n) = &self.options.events_progress {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn max_line(&self) -> usize {
@@ -479,44 +534,80 @@ impl Ctx<'_> {
         }
     }
 
-    fn read_lines(&mut self, stream: impl Read) -> Result<(), ReadError> {
-        let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    /// JSON lines, read in large blocks and split in place: a line is handed on as a
+    /// slice of the block, and an event is allocated only for a record that is kept
+    /// (issue 6: no per-line copy or allocation for the events a search skips).
+    fn read_lines(&mut self, mut stream: impl Read) -> Result<(), ReadError> {
         let cap = self.max_line();
-        let mut buf = Vec::new();
+        let mut block = LineBlock::new();
         let mut line_no: u64 = 0;
         loop {
-            let overflow = match read_line_capped(&mut reader, &mut buf, cap) {
-                Ok(None) => return Ok(()),
-                Ok(Some(overflow)) => overflow,
-                Err(e) => {
-                    let partial = !buf.iter().all(u8::is_ascii_whitespace);
+            let fill = block.fill(&mut stream, cap);
+            // Every complete line in the block, in order.
+            let mut start = 0;
+            let data = block.data();
+            for end in memchr::memchr_iter(b'\n', data) {
+                line_no += 1;
+                self.line(&data[start..end], false, line_no, cap)?;
+                start = end + 1;
+            }
+            block.consume(start);
+            match fill {
+                Fill::More => {}
+                Fill::Overlong => {
+                    // The rest of an over-long line is skipped up to its newline; the
+                    // line is one skipped record (issue 7), the count stays in step.
+                    let ended = block.skip_line(&mut stream);
+                    line_no += 1;
+                    self.line(&[], true, line_no, cap)?;
+                    if let Err(e) = ended {
+                        return self
+                            .file_failed(format!("read error after line {line_no}: {e}"), false);
+                    }
+                }
+                Fill::End => {
+                    let rest = block.data();
+                    if !rest.is_empty() {
+                        line_no += 1;
+                        let rest = rest.to_vec();
+                        self.line(&rest, false, line_no, cap)?;
+                    }
+                    return Ok(());
+                }
+                Fill::Failed(e) => {
+                    let partial = !block.data().iter().all(u8::is_ascii_whitespace);
                     return self
                         .file_failed(format!("read error after line {line_no}: {e}"), partial);
                 }
-            };
-            line_no += 1;
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
             }
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-            if !overflow && buf.iter().all(u8::is_ascii_whitespace) {
-                continue; // blank lines are not records
-            }
-            // Locations are only formatted when there is a problem to report (one
-            // allocation per record saved on the hot path, issue 6).
-            let location = || format!("line {line_no}");
-            if overflow || buf.len() > cap {
-                self.problem(
-                    location(),
-                    format!("line longer than the {cap}-byte limit"),
-                    true,
-                )?;
-                continue;
-            }
-            self.record(&buf, &location, false)?;
         }
+    }
+
+    /// One line without its `\n` (`overlong`: it was longer than the cap and not kept).
+    fn line(
+        &mut self,
+        mut line: &[u8],
+        overlong: bool,
+        line_no: u64,
+        cap: usize,
+    ) -> Result<(), ReadError> {
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        if !overlong && line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(()); // blank lines are not records
+        }
+        // Locations are only formatted when there is a problem to report (one
+        // allocation per record saved on the hot path, issue 6).
+        let location = || format!("line {line_no}");
+        if overlong || line.len() > cap {
+            return self.problem(
+                location(),
+                format!("line longer than the {cap}-byte limit"),
+                true,
+            );
+        }
+        self.record(line, &location, false)
     }
 
     fn read_document(&mut self, stream: impl Read) -> Result<(), ReadError> {
@@ -715,7 +806,6 @@ impl Ctx<'_> {
                 )
             }
         };
-        let meta = self.options.meta.clone();
         let is_object = text.trim_start().starts_with('{');
         let event = match self.options.mode {
             // Raw records are only validated here (no tree is built): the search-time
@@ -728,17 +818,30 @@ impl Ctx<'_> {
                         return self.problem(location(), format!("invalid JSON: {e}"), true);
                     }
                 }
-                let raw = if element {
-                    compact(bytes)
-                } else {
-                    text.to_string()
-                };
-                Event::Raw { raw, meta }
+                // `_raw` of an array element is its compact text, so that is what the
+                // filter must see (a phrase may span the whitespace compaction removes).
+                let compacted = element.then(|| compact(bytes));
+                if let Some(filter) = &self.options.filter {
+                    let raw: &str = compacted.as_deref().unwrap_or(text);
+                    if !filter.keeps(raw, &mut self.scratch) {
+                        // Valid, and no search can match it: an event read, never built.
+                        self.report.records += 1;
+                        self.report.events += 1;
+                        self.report.filtered += 1;
+                        self.count_event();
+                        return Ok(());
+                    }
+                }
+                let raw = compacted.unwrap_or_else(|| text.to_string());
+                Event::Raw {
+                    raw,
+                    meta: self.options.meta.clone(),
+                }
             }
             _ => match serde_json::from_str::<Json>(text) {
                 Err(e) => return self.problem(location(), format!("invalid JSON: {e}"), true),
                 Ok(Json::Object(map)) if self.options.mode == InputMode::Fields => {
-                    fields_event(map, meta)
+                    fields_event(map, self.options.meta.clone())
                 }
                 Ok(other) => {
                     return self.problem(
@@ -765,42 +868,98 @@ fn json_kind(j: &Json) -> &'static str {
     }
 }
 
-/// Read one line (with its `\n`) into `buf`, keeping at most `cap + 2` bytes: a longer
-/// line is consumed to its end but reported as overflowing (`Some(true)`), so one huge
-/// line neither exhausts memory nor desynchronises the line count. `None` at end of input.
-fn read_line_capped(
-    reader: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    cap: usize,
-) -> io::Result<Option<bool>> {
-    buf.clear();
-    let mut overflow = false;
-    let mut any = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(any.then_some(overflow));
+/// Bytes read per `read` call by [`LineBlock`]: large enough that system calls and the
+/// per-block bookkeeping vanish next to the per-line work, small enough to stay in cache.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// A reusable read buffer for JSON lines: `buf[start..end]` holds bytes read but not yet
+/// consumed. It grows only to hold one line longer than a block, never beyond the line cap.
+struct LineBlock {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+/// What [`LineBlock::fill`] did.
+enum Fill {
+    /// Bytes were added (complete lines may be in the block).
+    More,
+    /// End of input: the block holds the last line (without a newline), if any.
+    End,
+    /// The pending line is longer than the cap: its bytes so far were dropped.
+    Overlong,
+    /// A read error; the block holds what was read before it.
+    Failed(io::Error),
+}
+
+impl LineBlock {
+    fn new() -> Self {
+        LineBlock {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
         }
-        any = true;
-        let (take, done) = match memchr::memchr(b'\n', available) {
-            Some(p) => (p + 1, true),
-            None => (available.len(), false),
-        };
-        if !overflow {
-            if buf.len() + take > cap.saturating_add(2) {
-                overflow = true;
-                buf.clear();
-            } else {
-                buf.extend_from_slice(&available[..take]);
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Mark `n` bytes of `data()` as used.
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+    }
+
+    /// Read more bytes after the unconsumed ones (moved to the front first). A pending
+    /// line longer than `cap` (plus its `\r\n`) is dropped and reported as `Overlong`.
+    fn fill(&mut self, stream: &mut impl Read, cap: usize) -> Fill {
+        let pending = self.end - self.start;
+        if pending > cap.saturating_add(2) {
+            self.start = 0;
+            self.end = 0;
+            return Fill::Overlong;
+        }
+        self.buf.copy_within(self.start..self.end, 0);
+        self.start = 0;
+        self.end = pending;
+        // Room for a whole block after the pending bytes (a line longer than a block
+        // makes the buffer grow; it is bounded by the cap checked above).
+        let want = pending + BLOCK_BYTES;
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        loop {
+            match stream.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Fill::End,
+                Ok(n) => {
+                    self.end += n;
+                    return Fill::More;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Fill::Failed(e),
             }
         }
-        reader.consume(take);
-        if done {
-            return Ok(Some(overflow));
+    }
+
+    /// Discard input up to and including the next newline (the rest of an over-long
+    /// line); bytes after it stay in the block.
+    fn skip_line(&mut self, stream: &mut impl Read) -> io::Result<()> {
+        loop {
+            if let Some(p) = memchr::memchr(b'\n', self.data()) {
+                self.start += p + 1;
+                return Ok(());
+            }
+            self.start = 0;
+            self.end = 0;
+            if self.buf.len() < BLOCK_BYTES {
+                self.buf.resize(BLOCK_BYTES, 0);
+            }
+            match stream.read(&mut self.buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => self.end = n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
     }
 }
@@ -1223,6 +1382,164 @@ mod tests {
         }
         let (_, report, _) = read_bytes(b"", &ReadOptions::default());
         assert!(report.problems[0].message.contains("empty"));
+    }
+
+    /// A stream that hands out at most `step` bytes per read, like a pipe: lines then
+    /// straddle reads as well as blocks.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_straddling_reads_and_blocks_are_read_whole_and_numbered() {
+        // Varied lengths, one line longer than a block, CRLF and LF, blank lines, a
+        // malformed line, and a last line without a newline.
+        let mut expected = Vec::new();
+        let mut text = String::new();
+        let mut line_no = 0;
+        let mut bad_line = 0;
+        for i in 0..400usize {
+            let line = if i == 200 {
+                format!("{{\"big\":\"{}\"}}", "z".repeat(BLOCK_BYTES + 123))
+            } else {
+                format!(
+                    "{{\"n\":{i},\"pad\":\"{}\"}}",
+                    "y".repeat((i * 7919) % 6000)
+                )
+            };
+            text.push_str(&line);
+            text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+            line_no += 1;
+            expected.push(line);
+            if i % 50 == 0 {
+                text.push_str("\n  \n");
+                line_no += 2;
+            }
+            if i == 300 {
+                text.push_str("{\"broken\":\n");
+                line_no += 1;
+                bad_line = line_no;
+            }
+        }
+        text.push_str("{\"last\":true}");
+        expected.push("{\"last\":true}".to_string());
+        for step in [usize::MAX, 1_000_003, 65_521, 4093] {
+            let mut events = Vec::new();
+            let mut report = ReadReport::default();
+            let mut input = Trickle {
+                data: text.as_bytes(),
+                step,
+            };
+            read_stream(
+                "-",
+                &mut input,
+                &ReadOptions::default(),
+                &mut report,
+                &mut |e| events.push(e),
+            )
+            .expect("reads");
+            assert_eq!(raws(&events), expected, "read {step} bytes at a time");
+            assert_eq!((report.records, report.skipped), (402, 1), "step {step}");
+            assert_eq!(report.problems[0].location, format!("line {bad_line}"));
+        }
+    }
+
+    #[test]
+    fn an_over_long_line_across_blocks_is_skipped_and_the_next_lines_are_kept() {
+        let long = format!("{{\"v\":\"{}\"}}", "x".repeat(3 * BLOCK_BYTES));
+        let input = format!("{{\"a\":1}}\n{long}\n{{\"b\":2}}\n{long}");
+        let options = ReadOptions {
+            max_line_bytes: BLOCK_BYTES / 2,
+            ..ReadOptions::default()
+        };
+        for step in [usize::MAX, 100_000] {
+            let mut events = Vec::new();
+            let mut report = ReadReport::default();
+            let mut stream = Trickle {
+                data: input.as_bytes(),
+                step,
+            };
+            read_stream("-", &mut stream, &options, &mut report, &mut |e| {
+                events.push(e)
+            })
+            .expect("reads");
+            assert_eq!(raws(&events), vec!["{\"a\":1}", "{\"b\":2}"]);
+            assert_eq!((report.records, report.skipped), (4, 2));
+            let locations: Vec<&str> = report
+                .problems
+                .iter()
+                .map(|p| p.location.as_str())
+                .collect();
+            assert_eq!(locations, vec!["line 2", "line 4"]);
+        }
+    }
+
+    fn filter_for(spl: &str) -> RecordFilter {
+        let parsed = minispl_parser::parse(spl, &minispl_parser::Macros::new()).expect("parses");
+        let prefilter = Prefilter::derive(&parsed, &crate::program::Context::default());
+        RecordFilter::any_of([prefilter]).expect("a non-trivial prefilter")
+    }
+
+    #[test]
+    fn the_filter_drops_what_cannot_match_but_still_validates_and_counts_it() {
+        let options = ReadOptions {
+            filter: Some(filter_for("search PutImage")),
+            ..ReadOptions::default()
+        };
+        let input = "{\"eventName\":\"PutImage\"}\n{\"eventName\":\"GetObject\"}\n{\"eventName\":\n{\"eventName\":\"PUTIMAGE\"}\n";
+        let (events, report, _) = read_bytes(input.as_bytes(), &options);
+        assert_eq!(
+            raws(&events),
+            vec![
+                "{\"eventName\":\"PutImage\"}",
+                "{\"eventName\":\"PUTIMAGE\"}"
+            ]
+        );
+        // The dropped event is an event read; the malformed line is still reported.
+        assert_eq!(
+            (
+                report.records,
+                report.events,
+                report.skipped,
+                report.filtered
+            ),
+            (4, 3, 1, 1)
+        );
+        assert_eq!(report.problems[0].location, "line 3");
+    }
+
+    #[test]
+    fn the_filter_sees_an_array_element_as_its_compact_raw_text() {
+        // `_raw` of an element is compact, so a phrase across the removed whitespace
+        // matches it and the filter must keep the element.
+        let options = ReadOptions {
+            filter: Some(filter_for("search \"\\\"eventName\\\":\\\"PutImage\\\"\"")),
+            ..ReadOptions::default()
+        };
+        let input =
+            "{\"Records\": [\n  {\"eventName\": \"PutImage\"},\n  {\"eventName\": \"Other\"}\n]}";
+        let (events, report, _) = read_bytes(input.as_bytes(), &options);
+        assert_eq!(raws(&events), vec!["{\"eventName\":\"PutImage\"}"]);
+        assert_eq!((report.events, report.filtered), (2, 1));
+    }
+
+    #[test]
+    fn no_filter_when_one_search_keeps_everything() {
+        let parsed =
+            minispl_parser::parse("search *", &minispl_parser::Macros::new()).expect("parses");
+        let trivial = Prefilter::derive(&parsed, &crate::program::Context::default());
+        assert!(RecordFilter::any_of([trivial]).is_none());
+        assert!(RecordFilter::any_of(Vec::new()).is_none());
     }
 
     #[test]

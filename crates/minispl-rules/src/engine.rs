@@ -12,6 +12,7 @@ use minispl_eval::datamodel::DataModel;
 use minispl_eval::ingest::Ingestor;
 use minispl_eval::prefilter::Scratch;
 use minispl_eval::profile::Profile;
+use minispl_eval::reader::RecordFilter;
 use minispl_eval::{Context, Env, EvalError, Event, Optimizations, Program, Row};
 use minispl_parser::diagnostic::render;
 use minispl_parser::{expand_macros, parse_expanded, MacroDef, MacroTable, Macros};
@@ -327,6 +328,24 @@ impl Engine {
 }
 
 impl Engine {
+    /// The reader-side filter for running `detections` together (issue 6): raw records
+    /// none of them can match are dropped by the reader before an event is built. `None`
+    /// when one of them may match anything (or the prefilter is switched off).
+    pub fn record_filter(
+        &self,
+        detections: &[Detection],
+    ) -> Result<Option<RecordFilter>, RulesError> {
+        let mut prefilters = Vec::with_capacity(detections.len());
+        for d in detections {
+            let program = self.compile_detection(d)?.program;
+            // A search that does not read events (`| makeresults ...`) needs none.
+            if program.plan().reads_index {
+                prefilters.push(program.prefilter().clone());
+            }
+        }
+        Ok(RecordFilter::any_of(prefilters))
+    }
+
     /// Run several detections over the same events, results in the order of
     /// `detections`.
     ///
@@ -433,6 +452,14 @@ impl Engine {
 }
 
 impl CompiledSearch {
+    /// The reader-side filter for this search ([`Engine::record_filter`]).
+    pub fn record_filter(&self) -> Option<RecordFilter> {
+        if !self.program.plan().reads_index {
+            return None;
+        }
+        RecordFilter::any_of([self.program.prefilter().clone()])
+    }
+
     /// The compiled program (plan, prefilter).
     pub fn program(&self) -> &Program {
         &self.program

@@ -21,7 +21,7 @@ pub fn run(args: &DetectArgs) -> CliResult {
             .collect::<Result<_, _>>()?
     };
     let env = setup::env(&args.engine)?;
-    let plan = setup::input_plan(&args.files, &args.input, &env)?;
+    let mut plan = setup::input_plan(&args.files, &args.input, &env)?;
     let engine = setup::engine(&args.engine, &env)?;
     // Every search is checked before any input is read (exit 2, with the caret).
     for d in &detections {
@@ -35,6 +35,14 @@ pub fn run(args: &DetectArgs) -> CliResult {
             f.message = format!("detection `{}`:\n{}", d.name, f.message);
             f
         })?;
+    }
+    // Events no detection can match are dropped by the reader, before an event is built
+    // (issue 6); not with --earliest/--latest, whose count of events outside the range
+    // must see them all.
+    if plan.range.is_all_time() {
+        plan.options.filter = engine
+            .record_filter(&detections)
+            .map_err(|e| Failure::from_rules(&e, BAD_SEARCH))?;
     }
     // Events stream through every detection in one pass (issue 6): the input is never
     // held in memory, whatever its size.

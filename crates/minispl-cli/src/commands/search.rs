@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 pub fn run(args: &SearchArgs) -> CliResult {
     let env = setup::env(&args.engine)?;
-    let plan = setup::input_plan(&args.files, &args.input, &env)?;
+    let mut plan = setup::input_plan(&args.files, &args.input, &env)?;
     let engine = setup::engine(&args.engine, &env)?;
     // A bad search is reported before any input is read (exit 2, with the caret). The
     // parse here renders syntax errors the same way `minispl parse` does; compiling
@@ -16,6 +16,12 @@ pub fn run(args: &SearchArgs) -> CliResult {
     let search = engine
         .compile(&args.spl)
         .map_err(|e| Failure::from_rules(&e, BAD_SEARCH))?;
+    // Events the search cannot match are dropped by the reader, before an event is
+    // built (issue 6). Not with --earliest/--latest: the time filter counts every event
+    // outside the range, so it must see them all.
+    if plan.range.is_all_time() {
+        plan.options.filter = search.record_filter();
+    }
     // Per-event work on worker threads beside the reader (issue 6); one core: as is.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = if workers > 1 { workers } else { 0 };
