@@ -249,10 +249,7 @@ fn the_reader_filter_changes_no_result() {
                 ..options()
             };
             let (kept, _) = read_with(source, &alone);
-            let rows = engine
-                .run_detection(d, kept.into_iter())
-                .expect("runs")
-                .rows;
+            let rows = engine.run_detection(d, kept).expect("runs").rows;
             assert_eq!(rows, full[i].rows, "{} alone", d.name);
         }
         for spl in [
@@ -271,7 +268,7 @@ fn the_reader_filter_changes_no_result() {
                 },
             );
             assert_eq!(
-                search.run(kept.into_iter()).expect("runs"),
+                search.run(kept).expect("runs"),
                 search.run(all.iter().cloned()).expect("runs"),
                 "{spl}"
             );
