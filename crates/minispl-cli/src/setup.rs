@@ -121,6 +121,18 @@ pub fn input_plan(files: &[PathBuf], opts: &InputOpts, env: &Env) -> Result<Inpu
     })
 }
 
+/// Worker threads for the reader (issue 6: both cores validate and filter JSON lines);
+/// none when the engine's `parallel` optimisation is off or there is one core.
+pub fn reader_threads(engine: &Engine) -> usize {
+    if !engine.context().optimizations.parallel {
+        return 0;
+    }
+    match std::thread::available_parallelism().map_or(1, |n| n.get()) {
+        1 => 0,
+        n => n,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

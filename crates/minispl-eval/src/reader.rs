@@ -89,6 +89,10 @@ pub struct ReadOptions {
     /// counted exactly as without it; dropped events count as events read
     /// ([`ReadReport::filtered`]). Only raw JSON records are filtered.
     pub filter: Option<RecordFilter>,
+    /// Worker threads that validate (and filter) blocks of JSON lines while this thread
+    /// reads and keeps the accounting in input order (issue 6: both cores). 0 or 1: all
+    /// on the reading thread. Events, problems and their order are the same either way.
+    pub threads: usize,
 }
 
 /// Keeps a raw record when any of its prefilters may match it: the union of the
@@ -538,6 +542,9 @@ impl Ctx<'_> {
     /// slice of the block, and an event is allocated only for a record that is kept
     /// (issue 6: no per-line copy or allocation for the events a search skips).
     fn read_lines(&mut self, mut stream: impl Read) -> Result<(), ReadError> {
+        if self.options.threads > 1 {
+            return self.read_lines_parallel(stream, self.options.threads);
+        }
         let cap = self.max_line();
         let mut block = LineBlock::new();
         let mut line_no: u64 = 0;
@@ -583,31 +590,134 @@ impl Ctx<'_> {
         }
     }
 
+    /// As [`Ctx::read_lines`], with `threads` workers deciding each block's records
+    /// ([`classify_line`]) while this thread reads the next blocks and applies finished
+    /// blocks strictly in input order: events, problems, line numbers and the `strict`
+    /// stop are exactly those of the one-thread reader. At most two blocks per worker
+    /// are in flight, so memory stays bounded.
+    fn read_lines_parallel(
+        &mut self,
+        mut stream: impl Read,
+        threads: usize,
+    ) -> Result<(), ReadError> {
+        let cap = self.max_line();
+        let options: &ReadOptions = self.options;
+        let in_flight = threads * 2;
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, Job)>(in_flight);
+        let job_rx = std::sync::Mutex::new(job_rx);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Decided)>(in_flight);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+                scope.spawn(move || {
+                    let mut scratch = Scratch::default();
+                    loop {
+                        // The lock is held only while taking one job.
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((seq, job)) = job else { return };
+                        let decided = decide_block(job, cap, options, &mut scratch);
+                        if done_tx.send((seq, decided)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            // Dropping the job sender and the result receiver when this returns ends the
+            // workers (their `recv` or `send` fails), also after a `strict` stop.
+            let (job_tx, done_rx) = (job_tx, done_rx);
+            let mut block = LineBlock::new();
+            let (mut sent, mut applied, mut line_no) = (0u64, 0u64, 0u64);
+            let mut pending = std::collections::BTreeMap::new();
+            let mut end = false;
+            // A read error, reported once the blocks before it are applied.
+            let mut failure: Option<(io::Error, bool)> = None;
+            loop {
+                while !end && sent - applied < in_flight as u64 {
+                    let job = match block.fill(&mut stream, cap) {
+                        Fill::More => {
+                            // Complete lines go out; a partial last line waits for more.
+                            let Some(last) = memchr::memrchr(b'\n', block.data()) else {
+                                continue;
+                            };
+                            let lines = block.data()[..=last].to_vec();
+                            block.consume(last + 1);
+                            Job::Lines(lines)
+                        }
+                        Fill::End => {
+                            end = true;
+                            if block.data().is_empty() {
+                                break;
+                            }
+                            Job::Lines(block.data().to_vec())
+                        }
+                        Fill::Overlong => {
+                            if let Err(e) = block.skip_line(&mut stream) {
+                                failure = Some((e, false));
+                                end = true;
+                            }
+                            Job::Overlong
+                        }
+                        Fill::Failed(e) => {
+                            let partial = !block.data().iter().all(u8::is_ascii_whitespace);
+                            failure = Some((e, partial));
+                            end = true;
+                            break;
+                        }
+                    };
+                    if job_tx.send((sent, job)).is_err() {
+                        break;
+                    }
+                    sent += 1;
+                }
+                if applied == sent {
+                    break;
+                }
+                let Ok((seq, decided)) = done_rx.recv() else {
+                    return self
+                        .file_failed("a reader thread stopped unexpectedly".to_string(), false);
+                };
+                pending.insert(seq, decided);
+                while let Some(decided) = pending.remove(&applied) {
+                    applied += 1;
+                    for (index, outcome) in decided.outcomes {
+                        let at = line_no + u64::from(index);
+                        self.apply(outcome, &|| format!("line {at}"))?;
+                    }
+                    line_no += u64::from(decided.lines);
+                }
+            }
+            match failure {
+                Some((e, partial)) => {
+                    self.file_failed(format!("read error after line {line_no}: {e}"), partial)
+                }
+                None => Ok(()),
+            }
+        })
+    }
+
     /// One line without its `\n` (`overlong`: it was longer than the cap and not kept).
     fn line(
         &mut self,
-        mut line: &[u8],
+        line: &[u8],
         overlong: bool,
         line_no: u64,
         cap: usize,
     ) -> Result<(), ReadError> {
-        if line.last() == Some(&b'\r') {
-            line = &line[..line.len() - 1];
-        }
-        if !overlong && line.iter().all(u8::is_ascii_whitespace) {
-            return Ok(()); // blank lines are not records
-        }
         // Locations are only formatted when there is a problem to report (one
         // allocation per record saved on the hot path, issue 6).
         let location = || format!("line {line_no}");
-        if overlong || line.len() > cap {
-            return self.problem(
-                location(),
-                format!("line longer than the {cap}-byte limit"),
-                true,
-            );
+        if overlong {
+            let message = format!("line longer than the {cap}-byte limit");
+            return self.problem(location(), message, true);
         }
-        self.record(line, &location, false)
+        match classify_line(line, cap, self.options, &mut self.scratch) {
+            None => Ok(()),
+            Some(outcome) => self.apply(outcome, &location),
+        }
     }
 
     fn read_document(&mut self, stream: impl Read) -> Result<(), ReadError> {
@@ -796,64 +906,150 @@ impl Ctx<'_> {
         location: &dyn Fn() -> String,
         element: bool,
     ) -> Result<(), ReadError> {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                return self.problem(
-                    location(),
-                    format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()),
-                    true,
-                )
+        let outcome = classify(bytes, element, self.options, &mut self.scratch);
+        self.apply(outcome, location)
+    }
+
+    /// Account for one record's outcome, in input order.
+    fn apply(&mut self, outcome: Outcome, location: &dyn Fn() -> String) -> Result<(), ReadError> {
+        match outcome {
+            Outcome::Event(event) => {
+                self.emit(event);
+                Ok(())
             }
-        };
-        let is_object = text.trim_start().starts_with('{');
-        let event = match self.options.mode {
-            // Raw records are only validated here (no tree is built): the search-time
-            // layer parses `_raw` itself, and only for the fields the search needs.
-            InputMode::Raw if is_object => {
-                // The fast check answers only "certainly valid"; serde_json decides the
-                // rest and words the error (issue 6 §4).
-                if !validate::certainly_valid(text) {
-                    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                        return self.problem(location(), format!("invalid JSON: {e}"), true);
-                    }
-                }
-                // `_raw` of an array element is its compact text, so that is what the
-                // filter must see (a phrase may span the whitespace compaction removes).
-                let compacted = element.then(|| compact(bytes));
-                if let Some(filter) = &self.options.filter {
-                    let raw: &str = compacted.as_deref().unwrap_or(text);
-                    if !filter.keeps(raw, &mut self.scratch) {
-                        // Valid, and no search can match it: an event read, never built.
-                        self.report.records += 1;
-                        self.report.events += 1;
-                        self.report.filtered += 1;
-                        self.count_event();
-                        return Ok(());
-                    }
-                }
-                let raw = compacted.unwrap_or_else(|| text.to_string());
-                Event::Raw {
-                    raw,
-                    meta: self.options.meta.clone(),
+            Outcome::Filtered => {
+                // Valid, and no search can match it: an event read, never built.
+                self.report.records += 1;
+                self.report.events += 1;
+                self.report.filtered += 1;
+                self.count_event();
+                Ok(())
+            }
+            Outcome::Problem(message) => self.problem(location(), message, true),
+        }
+    }
+}
+
+/// What one record becomes. Deciding it touches nothing shared, so worker threads can
+/// decide it for blocks of lines while the reader keeps the accounting in input order
+/// (issue 6: both cores).
+enum Outcome {
+    Event(Event),
+    /// A valid raw record [`ReadOptions::filter`] dropped.
+    Filtered,
+    /// A skipped record and why.
+    Problem(String),
+}
+
+/// Work for a reader thread: complete lines (each ending in `\n` but perhaps the last
+/// line of the input), or an over-long line the reader has already skipped.
+enum Job {
+    Lines(Vec<u8>),
+    Overlong,
+}
+
+/// A block's records as decided by a worker: `(line index from 1, outcome)` for every
+/// line that is a record, and how many lines the block held.
+struct Decided {
+    outcomes: Vec<(u32, Outcome)>,
+    lines: u32,
+}
+
+fn decide_block(job: Job, cap: usize, options: &ReadOptions, scratch: &mut Scratch) -> Decided {
+    let lines = match job {
+        Job::Overlong => {
+            let message = format!("line longer than the {cap}-byte limit");
+            return Decided {
+                outcomes: vec![(1, Outcome::Problem(message))],
+                lines: 1,
+            };
+        }
+        Job::Lines(lines) => lines,
+    };
+    let mut outcomes = Vec::new();
+    let (mut start, mut n) = (0, 0u32);
+    let ends = memchr::memchr_iter(b'\n', &lines).chain(
+        // The input's last line may have no newline.
+        (lines.last() != Some(&b'\n')).then_some(lines.len()),
+    );
+    for end in ends {
+        n += 1;
+        if let Some(outcome) = classify_line(&lines[start..end], cap, options, scratch) {
+            outcomes.push((n, outcome));
+        }
+        start = end + 1;
+    }
+    Decided { outcomes, lines: n }
+}
+
+/// One line without its `\n`; `None` for a blank line (not a record).
+fn classify_line(
+    mut line: &[u8],
+    cap: usize,
+    options: &ReadOptions,
+    scratch: &mut Scratch,
+) -> Option<Outcome> {
+    if line.last() == Some(&b'\r') {
+        line = &line[..line.len() - 1];
+    }
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None; // blank lines are not records
+    }
+    if line.len() > cap {
+        return Some(Outcome::Problem(format!(
+            "line longer than the {cap}-byte limit"
+        )));
+    }
+    Some(classify(line, false, options, scratch))
+}
+
+/// One record (a line or an array element).
+fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Scratch) -> Outcome {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Outcome::Problem(format!(
+                "invalid UTF-8 at byte {} of the record",
+                e.valid_up_to()
+            ))
+        }
+    };
+    let is_object = text.trim_start().starts_with('{');
+    match options.mode {
+        // Raw records are only validated here (no tree is built): the search-time
+        // layer parses `_raw` itself, and only for the fields the search needs.
+        InputMode::Raw if is_object => {
+            // The fast check answers only "certainly valid"; serde_json decides the
+            // rest and words the error (issue 6 §4).
+            if !validate::certainly_valid(text) {
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                    return Outcome::Problem(format!("invalid JSON: {e}"));
                 }
             }
-            _ => match serde_json::from_str::<Json>(text) {
-                Err(e) => return self.problem(location(), format!("invalid JSON: {e}"), true),
-                Ok(Json::Object(map)) if self.options.mode == InputMode::Fields => {
-                    fields_event(map, self.options.meta.clone())
+            // `_raw` of an array element is its compact text, so that is what the
+            // filter must see (a phrase may span the whitespace compaction removes).
+            let compacted = element.then(|| compact(bytes));
+            if let Some(filter) = &options.filter {
+                let raw: &str = compacted.as_deref().unwrap_or(text);
+                if !filter.keeps(raw, scratch) {
+                    return Outcome::Filtered;
                 }
-                Ok(other) => {
-                    return self.problem(
-                        location(),
-                        format!("not a JSON object (found {})", json_kind(&other)),
-                        true,
-                    )
-                }
-            },
-        };
-        self.emit(event);
-        Ok(())
+            }
+            let raw = compacted.unwrap_or_else(|| text.to_string());
+            Outcome::Event(Event::Raw {
+                raw,
+                meta: options.meta.clone(),
+            })
+        }
+        _ => match serde_json::from_str::<Json>(text) {
+            Err(e) => Outcome::Problem(format!("invalid JSON: {e}")),
+            Ok(Json::Object(map)) if options.mode == InputMode::Fields => {
+                Outcome::Event(fields_event(map, options.meta.clone()))
+            }
+            Ok(other) => {
+                Outcome::Problem(format!("not a JSON object (found {})", json_kind(&other)))
+            }
+        },
     }
 }
 
@@ -1156,12 +1352,24 @@ mod tests {
         bytes: &[u8],
         options: &ReadOptions,
     ) -> (Vec<Event>, ReadReport, Result<(), ReadError>) {
-        let mut events = Vec::new();
-        let mut report = ReadReport::default();
-        let result = read_stream("-", &mut &bytes[..], options, &mut report, &mut |e| {
-            events.push(e)
-        });
-        (events, report, result)
+        let read = |options: &ReadOptions| {
+            let mut events = Vec::new();
+            let mut report = ReadReport::default();
+            let result = read_stream("-", &mut &bytes[..], options, &mut report, &mut |e| {
+                events.push(e)
+            });
+            (events, report, result)
+        };
+        let one = read(options);
+        // Every reader test also checks that worker threads change nothing (issue 6).
+        for threads in [2, 3] {
+            let parallel = read(&ReadOptions {
+                threads,
+                ..options.clone()
+            });
+            assert_eq!(parallel, one, "with {threads} reader threads");
+        }
+        one
     }
 
     fn raws(events: &[Event]) -> Vec<String> {
@@ -1458,11 +1666,12 @@ mod tests {
     fn an_over_long_line_across_blocks_is_skipped_and_the_next_lines_are_kept() {
         let long = format!("{{\"v\":\"{}\"}}", "x".repeat(3 * BLOCK_BYTES));
         let input = format!("{{\"a\":1}}\n{long}\n{{\"b\":2}}\n{long}");
-        let options = ReadOptions {
-            max_line_bytes: BLOCK_BYTES / 2,
-            ..ReadOptions::default()
-        };
-        for step in [usize::MAX, 100_000] {
+        for (step, threads) in [(usize::MAX, 0), (100_000, 0), (100_000, 2)] {
+            let options = ReadOptions {
+                max_line_bytes: BLOCK_BYTES / 2,
+                threads,
+                ..ReadOptions::default()
+            };
             let mut events = Vec::new();
             let mut report = ReadReport::default();
             let mut stream = Trickle {
@@ -1784,7 +1993,8 @@ mod tests {
             ..ReadOptions::default()
         };
         let input = b"{\"a\":1}\n{\"a\":2}\n";
-        let _ = read_bytes(input, &options);
+        let mut report = ReadReport::default();
+        read_stream("-", &mut &input[..], &options, &mut report, &mut |_| {}).expect("reads");
         assert_eq!(counter.load(Ordering::Relaxed), input.len() as u64);
     }
 
