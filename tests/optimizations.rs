@@ -168,6 +168,11 @@ fn generated_records_are_identical_with_and_without_optimisations() {
         // one only through `fields`.
         "`cloudtrail` | stats count by sourcetype source eventSource",
         "`cloudtrail` eventName=PutImage | fields sourcetype eventName | table *",
+        // The events before `inputlookup append=t` keep every field.
+        "`cloudtrail` eventName=PutImage | head 2 | inputlookup append=t aws_sourcetype_vendor",
+        // mvexpand's copies keep only what the rest of the pipeline reads.
+        "`cloudtrail` eventName=DescribeImageScanFindings | spath path=responseElements.imageScanFindings.findings{} output=f | mvexpand f | spath input=f | stats count by severity name eventName",
+        "`cloudtrail` eventName=DescribeImageScanFindings | spath path=responseElements.imageScanFindings.findings{} output=f | mvexpand f | head 3",
     ] {
         assert!(!search_both_ways(spl, &events).is_empty(), "{spl}");
     }

@@ -165,6 +165,162 @@ pub fn select(value: &Json, path: &str) -> Option<Vec<String>> {
     JsonPath::parse(path)?.select(value)
 }
 
+/// Streaming selection (issue 6): `spath path=...` over a large `_raw` (a scan-findings
+/// record is tens of kilobytes) used to build the whole document to pick one subtree.
+/// This walks the text once and builds only the selected subtrees; everything else is
+/// read and checked (numbers and strings exactly as a full parse would, so invalid or
+/// out-of-range input is refused alike) but never stored.
+impl JsonPath {
+    /// Exactly `serde_json::from_str::<Json>(text).ok().map(|doc| self.select(&doc))`:
+    /// `None` when `text` is not JSON, `Some(None)` when the path selects nothing.
+    pub fn select_text(&self, text: &str) -> Option<Option<Vec<String>>> {
+        use serde::de::DeserializeSeed;
+        let mut found = Vec::new();
+        let mut de = serde_json::Deserializer::from_str(text);
+        Select {
+            steps: &self.steps,
+            out: &mut found,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        let values: Vec<String> = found.iter().filter_map(render).collect();
+        Some((!values.is_empty()).then_some(values))
+    }
+}
+
+/// The nodes `steps` select below the value being read, appended to `out`.
+struct Select<'a> {
+    steps: &'a [Step],
+    out: &'a mut Vec<Json>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Select<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.steps.is_empty() {
+            // The end of the path: this subtree is selected whole.
+            self.out.push(serde::Deserialize::deserialize(d)?);
+            return Ok(());
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Select<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    // A leaf where the path goes on selects nothing.
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            let wanted = match self.steps[0] {
+                Step::All => true,
+                Step::Index(i) => i == index,
+                Step::Key(_) => false,
+            };
+            let more = if wanted {
+                seq.next_element_seed(Select {
+                    steps: &self.steps[1..],
+                    out: &mut *self.out,
+                })?
+                .is_some()
+            } else {
+                seq.next_element_seed(Skip)?.is_some()
+            };
+            if !more {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // A repeated key keeps its last value, as a parsed object does: what the key
+        // selected before is replaced.
+        let mut selected: Option<Vec<Json>> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if matches!(&self.steps[0], Step::Key(k) if *k == *key) {
+                let mut mine = Vec::new();
+                map.next_value_seed(Select {
+                    steps: &self.steps[1..],
+                    out: &mut mine,
+                })?;
+                selected = Some(mine);
+            } else {
+                map.next_value_seed(Skip)?;
+            }
+        }
+        self.out.extend(selected.into_iter().flatten());
+        Ok(())
+    }
+}
+
+/// Reads a value without keeping it, through `deserialize_any` (not `IgnoredAny`, which
+/// skips without converting numbers or checking `\u` escapes the way a full parse does).
+struct Skip;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skip {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skip {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Skip)?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
+    }
+}
+
 /// Parse the beginning of a JSON document that may have been cut off (spath's
 /// `extraction_cutoff`, R4.8): everything complete before the end is kept, open objects
 /// and arrays are closed, a leaf cut in the middle is dropped. `None` if the text is not

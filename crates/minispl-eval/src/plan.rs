@@ -312,6 +312,25 @@ impl Plan {
             .iter()
             .map(|c| plan_command(c, ctx))
             .collect();
+        let mut commands = commands;
+        // `inputlookup append=true` after the first command passes its input through and
+        // adds the table's rows after it: there it is no generator, and what comes
+        // after it still sees the upstream fields (found by the issue 6 work: treating
+        // it as a generator pruned every field of the events before it).
+        for (i, (c, p)) in pipeline
+            .commands
+            .iter()
+            .zip(commands.iter_mut())
+            .enumerate()
+        {
+            if let Command::Inputlookup(l) = c {
+                let append = crate::commands::stats::bool_option(&l.options, "append", false)
+                    .unwrap_or(true);
+                if i > 0 && append {
+                    p.kind = Kind::Transforming;
+                }
+            }
+        }
         let reads_index = !matches!(commands.first(), Some(c) if c.kind == Kind::Generating);
         let mut index_fields = if reads_index {
             needed_before(&commands)
@@ -385,6 +404,12 @@ impl fmt::Display for Plan {
         }
         Ok(())
     }
+}
+
+/// What the commands after some point can ever see of its rows (every field when
+/// nothing downstream projects), for operators that copy rows (issue 6).
+pub fn needed_after(commands: &[CommandPlan]) -> FieldSet {
+    needed_before(commands)
 }
 
 /// What the first command needs from its input: walk backwards from "every field"

@@ -116,7 +116,7 @@ impl Program {
     /// Check and prepare every command. Errors carry the span of the offending command.
     pub fn compile(pipeline: &Pipeline, ctx: Arc<Context>) -> Result<Program, EvalError> {
         let plan = Plan::new(pipeline, &ctx);
-        let operators = build_operators(pipeline, &ctx)?;
+        let operators = build_operators(pipeline, &ctx, &plan)?;
         let ingestor = Ingestor::new(&ctx, &plan)?;
         let prefilter = if ctx.optimizations.prefilter && plan.reads_index {
             Prefilter::derive(pipeline, &ctx)
@@ -272,7 +272,7 @@ impl Program {
         let prepared = self.prepared.lock().ok().and_then(|mut p| p.take());
         let operators = match prepared {
             Some(ops) => ops,
-            None => build_operators(&self.pipeline, &self.ctx)?,
+            None => build_operators(&self.pipeline, &self.ctx, &self.plan)?,
         };
         let spans = self.pipeline.commands.iter().map(|c| c.span()).collect();
         let mut run = Run::new(&self.ingestor, operators, spans, self.plan.reads_index);
@@ -284,12 +284,24 @@ impl Program {
 fn build_operators(
     pipeline: &Pipeline,
     ctx: &Arc<Context>,
+    plan: &Plan,
 ) -> Result<Vec<Box<dyn Operator>>, EvalError> {
-    pipeline
+    let mut operators = pipeline
         .commands
         .iter()
         .map(|c| commands::compile(c, ctx).map_err(|e| e.or_at(c.span())))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    if ctx.optimizations.field_pruning && operators.len() == plan.commands.len() {
+        // What each command's output can still matter for: the same backward analysis
+        // that limits extraction (issue 6).
+        for (i, op) in operators.iter_mut().enumerate() {
+            let needed = crate::plan::needed_after(&plan.commands[i + 1..]);
+            if !needed.is_all() {
+                op.downstream_needs(&needed);
+            }
+        }
+    }
+    Ok(operators)
 }
 
 /// A push-driven run of a program, for callers that receive events through a callback

@@ -89,4 +89,11 @@ pub trait Operator: Send {
         let _ = out;
         Ok(())
     }
+
+    /// The fields the rest of the pipeline can ever see from this command's output
+    /// (from the plan, when field pruning is on and the set is finite). An operator that
+    /// copies rows may leave the others out of its copies (issue 6); most ignore it.
+    fn downstream_needs(&mut self, needed: &crate::plan::FieldSet) {
+        let _ = needed;
+    }
 }

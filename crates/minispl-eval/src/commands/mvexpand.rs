@@ -2,6 +2,7 @@
 
 use crate::commands::Operator;
 use crate::error::EvalError;
+use crate::plan::FieldSet;
 use crate::program::Context;
 use crate::row::Row;
 use crate::value::Value;
@@ -15,6 +16,10 @@ struct MvexpandOp {
     /// `Context.limits.max_mvexpand_bytes` (R5.7).
     max_bytes: usize,
     span: ast::Span,
+    /// The fields the rest of the pipeline can see (from the plan): the others are
+    /// dropped before the row is copied once per value (issue 6: a scan-findings event
+    /// carries tens of kilobytes of `_raw` that a `stats` after it never reads).
+    needed: Option<FieldSet>,
 }
 
 /// `12 MiB`, or `800 bytes` below one MiB.
@@ -55,10 +60,15 @@ pub fn compile(cmd: &ast::Mvexpand, ctx: &Arc<Context>) -> Result<Box<dyn Operat
         limit: usize::try_from(cmd.limit.unwrap_or(0)).unwrap_or(usize::MAX),
         max_bytes: ctx.limits.max_mvexpand_bytes,
         span: cmd.span,
+        needed: None,
     }))
 }
 
 impl Operator for MvexpandOp {
+    fn downstream_needs(&mut self, needed: &FieldSet) {
+        self.needed = Some(needed.clone());
+    }
+
     fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
         let values = match row.get(&self.field) {
             // R5.5 (UNCERTAIN), Claim A as recommended: a row without the field is
@@ -82,6 +92,8 @@ impl Operator for MvexpandOp {
         // R5.7: Splunk caps mvexpand's memory (500 MB) and truncates with a warning.
         // minispl has no warning channel and must not lose results silently (issue 7),
         // so going over the cap is an error that names the field and the way out.
+        // The estimate is taken before pruning, so the cap trips alike with every
+        // optimisation on or off.
         let per_copy = approx_bytes(&row);
         let estimate = per_copy.saturating_mul(take);
         if estimate > self.max_bytes {
@@ -96,6 +108,16 @@ impl Operator for MvexpandOp {
                 ),
                 self.span,
             ));
+        }
+        if let Some(needed) = &self.needed {
+            let unseen: Vec<String> = row
+                .names()
+                .filter(|n| **n != self.field && !needed.contains(n))
+                .cloned()
+                .collect();
+            for name in &unseen {
+                row.remove(name);
+            }
         }
         // R5.1: one row per value in value order, every other field copied (the
         // expanded field keeps its position); R5.6: duplicates are kept. The last copy

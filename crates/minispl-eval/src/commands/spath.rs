@@ -60,33 +60,52 @@ fn parse_auto(text: &str) -> Option<Json> {
 impl Operator for SpathOp {
     fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
         // A multivalue input is read from its first value; a missing input leaves the
-        // result alone.
-        let Some(text) = row.get(&self.input).values().next().map(|t| t.into_owned()) else {
-            out.push(row);
-            return Ok(());
-        };
-        match &self.mode {
-            Mode::Auto => {
+        // result alone. The input is read in place, not copied (issue 6: `_raw` of a
+        // scan-findings record is tens of kilobytes).
+        let extracted = {
+            let input = row.get(&self.input);
+            let Some(text) = input.values().next() else {
+                out.push(row);
+                return Ok(());
+            };
+            match &self.mode {
                 // R4.10: input that is not JSON extracts nothing and keeps the event.
-                if let Some(doc @ (Json::Object(_) | Json::Array(_))) = parse_auto(&text) {
-                    // R4.11: extracted values overwrite fields of the same name.
-                    for (name, values) in json::flatten(&doc) {
-                        row.set(name, Value::multi(values));
-                    }
+                Mode::Auto => match parse_auto(&text) {
+                    Some(doc @ (Json::Object(_) | Json::Array(_))) => Extracted::Auto(doc),
+                    _ => Extracted::Nothing,
+                },
+                // Only the selected subtrees are built; invalid JSON leaves the row alone.
+                Mode::Path { path, .. } => match path.select_text(&text) {
+                    Some(selected) => Extracted::Path(selected),
+                    None => Extracted::Nothing,
+                },
+            }
+        };
+        match (extracted, &self.mode) {
+            (Extracted::Auto(doc), _) => {
+                // R4.11: extracted values overwrite fields of the same name.
+                for (name, values) in json::flatten(&doc) {
+                    row.set(name, Value::multi(values));
                 }
             }
-            Mode::Path { path, output } => {
-                if let Ok(doc) = serde_json::from_str::<Json>(&text) {
-                    // R4.4 several values make a multivalue; R4.6 (UNCERTAIN, as
-                    // recommended): a path that selects nothing clears the output.
-                    let value = path.select(&doc).map_or(Value::Null, Value::multi);
-                    row.set(output.clone(), value);
-                }
+            (Extracted::Path(selected), Mode::Path { output, .. }) => {
+                // R4.4 several values make a multivalue; R4.6 (UNCERTAIN, as
+                // recommended): a path that selects nothing clears the output.
+                let value = selected.map_or(Value::Null, Value::multi);
+                row.set(output.clone(), value);
             }
+            _ => {}
         }
         out.push(row);
         Ok(())
     }
+}
+
+/// What one `spath` found in its input.
+enum Extracted {
+    Nothing,
+    Auto(Json),
+    Path(Option<Vec<String>>),
 }
 
 #[cfg(test)]
@@ -114,6 +133,65 @@ mod tests {
         let mut r = Row::new();
         r.set("_raw", Value::str(text));
         r
+    }
+
+    /// The streaming selection gives exactly what selecting in a parsed document gives,
+    /// including refusing what a full parse refuses (issue 6).
+    #[test]
+    fn streaming_selection_equals_selection_in_the_parsed_document() {
+        let docs = [
+            r#"{"a":{"b":[{"c":1},{"c":2,"d":null},{"c":[3,4]}]},"e":"x"}"#,
+            r#"{"a":1,"a":{"b":2}}"#,
+            r#"{"a":{"b":2},"a":3}"#,
+            r#"{"a":{"b":2},"x":{"a":{"b":9}},"a":{"b":5,"b":6}}"#,
+            r#"[{"a":1},{"a":2},[{"a":3}]]"#,
+            r#"{"a":[[1,2],[3,[4,5]]],"b":{"c":{"d":{"e":"deep"}}}}"#,
+            r#"{"a":"\u00e9\/\n","b":[true,false,null],"c":-1.5e3,"d":12345678901234567890}"#,
+            r#"{"responseElements":{"imageScanFindings":{"findings":[{"name":"CVE-1","severity":"HIGH","attributes":[{"key":"k","value":"v"}]},{"name":"CVE-2","severity":"LOW"}]}}}"#,
+            r#"{"a":{},"b":[],"c":{"d":[]}}"#,
+            "  {\"a\" : [ 1 , {\"b\" : \"x\"} ] }  ",
+            // Refused by a full parse: a far-away out-of-range number, a lone surrogate,
+            // trailing text, truncation.
+            r#"{"a":1,"z":1e999}"#,
+            r#"{"a":1,"z":"\ud800"}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":{"b":"#,
+            "not json",
+            "",
+        ];
+        let paths = [
+            "a",
+            "a.b",
+            "a.b{}",
+            "a.b{}.c",
+            "a.b{1}",
+            "a.b{2}.c{}",
+            "a{}",
+            "a{0}",
+            "a{1}",
+            "a{}.a",
+            "a{}{1}",
+            "b.c.d.e",
+            "b",
+            "c",
+            "d",
+            "e",
+            "x.a.b",
+            "z",
+            "responseElements.imageScanFindings.findings{}",
+            "responseElements.imageScanFindings.findings{}.attributes{}.value",
+            "a.b{9}",
+            "nope",
+        ];
+        for doc in docs {
+            for p in paths {
+                let path = JsonPath::parse(p).expect("valid path");
+                let expected = serde_json::from_str::<Json>(doc)
+                    .ok()
+                    .map(|d| path.select(&d));
+                assert_eq!(path.select_text(doc), expected, "{p} in {doc}");
+            }
+        }
     }
 
     #[test]
