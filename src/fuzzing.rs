@@ -87,7 +87,11 @@ pub fn input(data: &[u8]) {
                 let result = read_stream("fuzz", &mut bytes, &options, &mut report, &mut |e| {
                     events.push(e)
                 });
-                assert_eq!(events.len() as u64, report.events, "events delivered vs counted");
+                assert_eq!(
+                    events.len() as u64,
+                    report.events,
+                    "events delivered vs counted"
+                );
                 // Worker threads (issue 6) change nothing: events, accounting, problems.
                 let threaded = ReadOptions {
                     threads: 2,
@@ -96,10 +100,13 @@ pub fn input(data: &[u8]) {
                 let mut threaded_report = ReadReport::default();
                 let mut threaded_events = Vec::new();
                 let mut bytes = data;
-                let threaded_result =
-                    read_stream("fuzz", &mut bytes, &threaded, &mut threaded_report, &mut |e| {
-                        threaded_events.push(e)
-                    });
+                let threaded_result = read_stream(
+                    "fuzz",
+                    &mut bytes,
+                    &threaded,
+                    &mut threaded_report,
+                    &mut |e| threaded_events.push(e),
+                );
                 assert_eq!(threaded_result, result, "reader threads: outcome");
                 assert_eq!(threaded_report, report, "reader threads: accounting");
                 assert!(threaded_events == events, "reader threads: events");

@@ -97,13 +97,21 @@ pub fn write_json(out: &mut dyn Write, rows: &[Row], tz: Tz) -> io::Result<()> {
     Ok(())
 }
 
-pub fn write_csv(out: &mut dyn Write, columns: &[String], rows: &[Row], tz: Tz) -> io::Result<()> {
+/// CSV with a header of `columns`; rows may be produced one at a time (a borrowed slice
+/// or rows made on the fly), so a long result list need not be copied first.
+pub fn write_csv<R: std::borrow::Borrow<Row>>(
+    out: &mut dyn Write,
+    columns: &[String],
+    rows: impl IntoIterator<Item = R>,
+    tz: Tz,
+) -> io::Result<()> {
     if columns.is_empty() {
         return Ok(());
     }
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(columns).map_err(csv_error)?;
     for row in rows {
+        let row = row.borrow();
         let record: Vec<String> = columns
             .iter()
             .map(|c| field_strings(row, c, tz).join("\n"))

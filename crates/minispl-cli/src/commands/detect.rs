@@ -105,22 +105,44 @@ fn write_outputs(
         }
         return Ok(());
     }
-    let rows: Vec<Row> = detections
-        .iter()
-        .zip(outputs)
-        .flat_map(|(d, o)| {
+    // Rows are written as they are made, not collected: a copy of every result with its
+    // `search_name` doubled the peak memory of a large run (issue 6).
+    let named_rows = || {
+        detections.iter().zip(outputs).flat_map(|(d, o)| {
             o.rows
                 .iter()
                 .map(|r| with_leading_field("search_name", Value::str(d.name.clone()), r))
         })
-        .collect();
-    output::write_rows(out, format, &rows, tz)?;
+    };
+    let any_rows = outputs.iter().any(|o| !o.rows.is_empty());
+    match format {
+        OutputFormat::Csv => {
+            // The header: `search_name`, then every field in order of first appearance.
+            let mut columns = vec!["search_name".to_string()];
+            let mut seen: std::collections::HashSet<&str> = ["search_name"].into();
+            for row in outputs.iter().flat_map(|o| &o.rows) {
+                for name in row.names() {
+                    if seen.insert(name.as_str()) {
+                        columns.push(name.clone());
+                    }
+                }
+            }
+            if any_rows {
+                output::write_csv(out, &columns, named_rows(), tz)?;
+            }
+        }
+        _ => {
+            for row in named_rows() {
+                output::write_rows(out, format, std::slice::from_ref(&row), tz)?;
+            }
+        }
+    }
     if risk {
         let risk_rows: Vec<Row> = outputs
             .iter()
             .flat_map(|o| o.risk_events.iter().map(risk_row))
             .collect();
-        if format == OutputFormat::Csv && !rows.is_empty() && !risk_rows.is_empty() {
+        if format == OutputFormat::Csv && any_rows && !risk_rows.is_empty() {
             writeln!(out)?;
         }
         output::write_rows(out, format, &risk_rows, tz)?;
