@@ -11,7 +11,7 @@
 //! `workload-from-bytes`).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use minispl::eval::reader::{read_stream, ReadOptions, ReadReport};
+use minispl::eval::reader::{read_stream, ReadOptions, ReadReport, RecordFilter};
 use minispl::eval::{Event, EventMeta};
 use minispl::generate::{generate, GeneratorConfig};
 use minispl::rules::Engine;
@@ -35,12 +35,20 @@ fn input() -> Vec<u8> {
 }
 
 fn read_events(buf: &[u8]) -> Vec<Event> {
+    read_events_with(buf, None, 0)
+}
+
+/// Read as the CLI does: with the searches' filter applied by the reader (events no
+/// search can match are never built) and `threads` reader workers.
+fn read_events_with(buf: &[u8], filter: Option<RecordFilter>, threads: usize) -> Vec<Event> {
     let options = ReadOptions {
         meta: EventMeta {
             sourcetype: Some("aws:cloudtrail".into()),
             source: Some("bench".into()),
             ..Default::default()
         },
+        filter,
+        threads,
         ..Default::default()
     };
     let mut events = Vec::new();
@@ -62,6 +70,9 @@ fn baselines(c: &mut Criterion) {
     });
     group.bench_function("read-events", |b| {
         b.iter(|| black_box(read_events(&buf).len()));
+    });
+    group.bench_function("read-events-2-reader-threads", |b| {
+        b.iter(|| black_box(read_events_with(&buf, None, 2).len()));
     });
     // Parse-only: a full serde_json parse of every record (what extraction of every
     // field would cost at least).
@@ -174,6 +185,16 @@ fn workloads(c: &mut Criterion) {
             )
         })
     });
+    // As `minispl detect` runs: the reader drops what no detection can match.
+    let filter = engine.record_filter(&detections).expect("compiles");
+    for threads in [0, 2] {
+        group.bench_function(format!("W1-reader-filter-{threads}-reader-threads"), |b| {
+            b.iter(|| {
+                let events = read_events_with(&buf, filter.clone(), threads);
+                black_box(engine.run_detections(&detections, events).expect("runs"))
+            })
+        });
+    }
     group.finish();
 }
 
