@@ -23,9 +23,17 @@
 use crate::datamodel::DataModel;
 use crate::plan::{lookup_fields, FieldSet};
 use crate::program::Context;
+use finder::Finder;
 use memchr::memmem;
 use minispl_parser::ast::{self, Command, CompareOp, Expr, Pipeline, SearchExpr};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+mod escape;
+// The crate denies `unsafe`; the SIMD kernels of the literal search are the one place
+// that needs it (issue 6), each block with its `SAFETY:` comment.
+#[allow(unsafe_code)]
+mod finder;
 
 /// A formula over literal indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,56 +50,92 @@ pub enum Formula {
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     literals: Vec<String>,
-    finders: Vec<memmem::Finder<'static>>,
+    /// Per literal: its case-insensitive finder, a hash of its text (the key of
+    /// [`Scratch`]'s shared outcomes), and the set of its bytes ([`escape::ascii_set`]:
+    /// which decoded escapes can affect it).
+    finders: Vec<Finder>,
+    keys: Vec<u64>,
+    bytes: Vec<u128>,
     formula: Formula,
 }
 
-/// The event being tested, prepared once for any number of prefilters (one pass for
-/// several detections shares it): its lower-cased bytes, and on demand its unescaped
-/// text. Buffers are reused, so testing an event allocates nothing once they have grown.
+/// The event being tested, shared by any number of prefilters testing it (one pass for
+/// several detections): the outcomes of literals already searched for in its raw text,
+/// what its escapes decode to, and on demand its unescaped text. Nothing is copied from
+/// the event up front (issue 6: literals are searched case-insensitively in the raw bytes
+/// themselves), and buffers are reused, so testing an event allocates nothing once they
+/// have grown.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    lower: Vec<u8>,
-    /// Whether `unescaped_lower` was computed for this event, and its outcome:
-    /// `Some(false)` means the event must be kept whatever the formula.
-    unescaped: Option<bool>,
-    unescaped_lower: Vec<u8>,
-    /// Literal outcomes already computed for this event (few literals: a list of ranges
-    /// into `memo_text`, which keeps its capacity between events).
-    memo: Vec<(usize, usize, bool)>,
+    /// Literal outcomes on the raw text for this event: (key, range into `memo_text`,
+    /// hit). Few literals, so a list; `memo_text` keeps its capacity between events.
+    memo: Vec<(u64, usize, usize, bool)>,
     memo_text: String,
+    /// Computed the first time a formula fails on the raw text of this event.
+    special: Option<Special>,
+    /// The unescaped text, once computed for this event (`special` is `Escaped`).
+    unescaped: String,
+    unescaped_ready: bool,
+}
+
+/// What decides an event that failed a formula on its raw text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Special {
+    /// No backslash and no case-confusable character: rejected.
+    Plain,
+    /// Kept whatever the formula (malformed escape, case-confusable character).
+    Keep,
+    /// Escapes decoding to these ASCII characters ([`escape::ascii_set`]).
+    Escaped(u128),
 }
 
 impl Scratch {
-    /// Prepare for testing `raw`.
+    /// Prepare for testing `raw` (forget the previous event).
     pub fn load(&mut self, raw: &str) {
-        self.lower.clear();
-        self.lower
-            .extend(raw.bytes().map(|b| b.to_ascii_lowercase()));
-        self.unescaped = None;
+        let _ = raw;
         self.memo.clear();
         self.memo_text.clear();
+        self.special = None;
+        self.unescaped_ready = false;
     }
 
-    /// The unescaped, lower-cased text of `raw` (computed once per event); `None` when
-    /// the event must be kept (a malformed escape or a case-confusable character).
-    fn unescaped(&mut self, raw: &str) -> Option<&[u8]> {
-        if self.unescaped.is_none() {
-            let ok = match unescape_json(raw) {
-                Some(text) if text.is_ascii() || !has_case_confusable(text.as_bytes()) => {
-                    self.unescaped_lower.clear();
-                    self.unescaped_lower
-                        .extend(text.bytes().map(|b| b.to_ascii_lowercase()));
-                    true
-                }
-                _ => false,
-            };
-            self.unescaped = Some(ok);
+    /// Does literal `i` of `p` occur in `raw` (ignoring ASCII case)? Shared between
+    /// prefilters through the literal's text.
+    fn raw_hit(&mut self, p: &Prefilter, i: usize, raw: &[u8]) -> bool {
+        let (key, text) = (p.keys[i], p.literals[i].as_str());
+        let memo_text = &self.memo_text;
+        if let Some(&(_, _, _, hit)) = self
+            .memo
+            .iter()
+            .find(|&&(k, a, b, _)| k == key && &memo_text[a..b] == text)
+        {
+            return hit;
         }
-        match self.unescaped {
-            Some(true) => Some(&self.unescaped_lower),
-            _ => None,
-        }
+        let hit = p.finders[i].is_in(raw);
+        let start = self.memo_text.len();
+        self.memo_text.push_str(text);
+        self.memo.push((key, start, self.memo_text.len(), hit));
+        hit
+    }
+
+    /// How an event that failed a formula on its raw text is decided (once per event).
+    fn special(&mut self, raw: &str) -> Special {
+        *self.special.get_or_insert_with(|| {
+            let bytes = raw.as_bytes();
+            if !finder::backslash_or_non_ascii(bytes) {
+                return Special::Plain;
+            }
+            if !bytes.is_ascii() && has_case_confusable(bytes) {
+                return Special::Keep;
+            }
+            if memchr::memchr(b'\\', bytes).is_none() {
+                return Special::Plain;
+            }
+            match escape::scan(raw) {
+                escape::Escapes::Keep => Special::Keep,
+                escape::Escapes::Decoded(set) => Special::Escaped(set),
+            }
+        })
     }
 }
 
@@ -101,6 +145,8 @@ impl Prefilter {
         Prefilter {
             literals: Vec::new(),
             finders: Vec::new(),
+            keys: Vec::new(),
+            bytes: Vec::new(),
             formula: Formula::True,
         }
     }
@@ -126,11 +172,27 @@ impl Prefilter {
         let finders = b
             .literals
             .iter()
-            .map(|l| memmem::Finder::new(l.as_bytes()).into_owned())
+            .map(|l| Finder::new(l.as_bytes()))
+            .collect();
+        let keys = b
+            .literals
+            .iter()
+            .map(|l| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                l.hash(&mut h);
+                h.finish()
+            })
+            .collect();
+        let bytes = b
+            .literals
+            .iter()
+            .map(|l| escape::ascii_set(l.as_bytes()))
             .collect();
         Prefilter {
             literals: b.literals,
             finders,
+            keys,
+            bytes,
             formula,
         }
     }
@@ -158,48 +220,42 @@ impl Prefilter {
     }
 
     /// As [`Prefilter::may_match`], with `scratch` already loaded with `raw`
-    /// ([`Scratch::load`]): several prefilters share the preparation and the outcome of
-    /// literals they have in common.
+    /// ([`Scratch::load`]): several prefilters share the outcome of literals they have in
+    /// common.
     pub fn may_match_loaded(&self, raw: &str, scratch: &mut Scratch) -> bool {
         if self.is_trivial() {
             return true;
         }
-        let mut test = |i: usize| {
-            let text = &self.literals[i];
-            let memo_text = &scratch.memo_text;
-            if let Some((_, _, hit)) = scratch
-                .memo
-                .iter()
-                .find(|(a, b, _)| &memo_text[*a..*b] == text.as_str())
-            {
-                return *hit;
-            }
-            let hit = self.finders[i].find(&scratch.lower).is_some();
-            let start = scratch.memo_text.len();
-            scratch.memo_text.push_str(text);
-            scratch.memo.push((start, scratch.memo_text.len(), hit));
-            hit
-        };
-        if eval(&self.formula, &mut test) {
-            return true;
-        }
         let bytes = raw.as_bytes();
-        if !raw.is_ascii() && has_case_confusable(bytes) {
+        if eval(&self.formula, &mut |i| scratch.raw_hit(self, i, bytes)) {
             return true;
         }
-        if memchr::memchr(b'\\', bytes).is_none() {
+        let decoded = match scratch.special(raw) {
+            Special::Plain => return false,
+            Special::Keep => return true,
+            Special::Escaped(decoded) => decoded,
+        };
+        // A JSON string value may be written with escapes: a literal may occur in the
+        // raw text or in the unescaped text; in the latter without occurring in the raw
+        // text only if one of its characters is decoded from an escape (`escape.rs`).
+        let affected = |i: usize| self.bytes[i] & decoded != 0;
+        if !(0..self.literals.len()).any(affected) {
             return false;
         }
-        // A JSON string value may be written with escapes: a literal may occur in the
-        // raw text or in the unescaped text.
-        let lower = std::mem::take(&mut scratch.lower);
-        let keep = match scratch.unescaped(raw) {
-            None => true,
-            Some(unescaped) => eval(&self.formula, &mut |i| {
-                self.finders[i].find(&lower).is_some() || self.finders[i].find(unescaped).is_some()
-            }),
-        };
-        scratch.lower = lower;
+        if !scratch.unescaped_ready {
+            scratch.unescaped.clear();
+            if !escape::unescape_into(raw, &mut scratch.unescaped) {
+                // `special` has checked every escape; kept should it ever disagree.
+                return true;
+            }
+            scratch.unescaped_ready = true;
+        }
+        let unescaped = std::mem::take(&mut scratch.unescaped);
+        let keep = eval(&self.formula, &mut |i| {
+            scratch.raw_hit(self, i, bytes)
+                || (affected(i) && self.finders[i].is_in(unescaped.as_bytes()))
+        });
+        scratch.unescaped = unescaped;
         keep
     }
 }
@@ -228,49 +284,7 @@ fn has_case_confusable(b: &[u8]) -> bool {
 /// malformed (the caller then keeps the event).
 pub fn unescape_json(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let decoded = match chars.next()? {
-            '"' => '"',
-            '\\' => '\\',
-            '/' => '/',
-            'b' => '\u{8}',
-            'f' => '\u{c}',
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            'u' => {
-                let hi = hex4(&mut chars)?;
-                if (0xD800..0xDC00).contains(&hi) {
-                    if chars.next()? != '\\' || chars.next()? != 'u' {
-                        return None;
-                    }
-                    let lo = hex4(&mut chars)?;
-                    if !(0xDC00..0xE000).contains(&lo) {
-                        return None;
-                    }
-                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
-                } else {
-                    char::from_u32(hi)?
-                }
-            }
-            _ => return None,
-        };
-        out.push(decoded);
-    }
-    Some(out)
-}
-
-fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
-    let mut v = 0;
-    for _ in 0..4 {
-        v = v * 16 + chars.next()?.to_digit(16)?;
-    }
-    Some(v)
+    escape::unescape_into(raw, &mut out).then_some(out)
 }
 
 /// Fields whose values need not occur in `_raw`: defaults, internal fields, and every
