@@ -57,7 +57,13 @@ pub struct Prefilter {
     keys: Vec<u64>,
     bytes: Vec<u128>,
     formula: Formula,
+    /// Unique per derived prefilter (clones share it): [`Scratch`] remembers which of its
+    /// entries are this prefilter's literals.
+    id: u64,
 }
+
+/// Source of [`Prefilter`] ids (0 is `keep_all`, which tests nothing).
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The event being tested, shared by any number of prefilters testing it (one pass for
 /// several detections): the outcomes of literals already searched for in its raw text,
@@ -65,18 +71,62 @@ pub struct Prefilter {
 /// the event up front (issue 6: literals are searched case-insensitively in the raw bytes
 /// themselves), and buffers are reused, so testing an event allocates nothing once they
 /// have grown.
-#[derive(Debug, Default)]
+///
+/// A scratch used for a stream of events also counts how often each literal was found,
+/// so that an `AND` tests the literal found least often first (issue 6: the most
+/// selective literal rejects the event after one search). Order never changes an
+/// outcome, only its cost.
+#[derive(Debug)]
 pub struct Scratch {
-    /// Literal outcomes on the raw text for this event: (key, range into `memo_text`,
-    /// hit). Few literals, so a list; `memo_text` keeps its capacity between events.
-    memo: Vec<(u64, usize, usize, bool)>,
+    /// One entry per literal text seen (shared by prefilters through the text); the text
+    /// is a range of `memo_text`.
+    memo: Vec<Memo>,
     memo_text: String,
+    /// Per prefilter seen (by id): the entry of each of its literals, so testing one
+    /// costs no text comparison.
+    bindings: Vec<(u64, Vec<usize>)>,
+    /// Counts events: an entry's outcome is for the current event when its `event` is
+    /// this.
+    event: u64,
     /// Computed the first time a formula fails on the raw text of this event.
     special: Option<Special>,
     /// The unescaped text, once computed for this event (`special` is `Escaped`).
     unescaped: String,
     unescaped_ready: bool,
 }
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            memo: Vec::new(),
+            memo_text: String::new(),
+            bindings: Vec::new(),
+            // Entries start at 0: never the current event.
+            event: 1,
+            special: None,
+            unescaped: String::new(),
+            unescaped_ready: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    key: u64,
+    start: usize,
+    end: usize,
+    /// The event `hit` is for.
+    event: u64,
+    hit: bool,
+    /// Over the events of this scratch: how many times the literal was searched for,
+    /// and found (saturating; halved together when large so the rate keeps adapting).
+    tests: u32,
+    hits: u32,
+}
+
+/// More distinct literals than any realistic set of detections: past this the entries
+/// are dropped (a scratch reused for ever-new searches stays small).
+const MEMO_LIMIT: usize = 256;
 
 /// What decides an event that failed a formula on its raw text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,32 +140,148 @@ enum Special {
 }
 
 impl Scratch {
-    /// Prepare for testing `raw` (forget the previous event).
+    /// Prepare for testing `raw` (forget the previous event's outcomes).
     pub fn load(&mut self, raw: &str) {
         let _ = raw;
-        self.memo.clear();
-        self.memo_text.clear();
+        self.event += 1;
+        if self.memo.len() > MEMO_LIMIT || self.bindings.len() > MEMO_LIMIT {
+            self.memo.clear();
+            self.memo_text.clear();
+            self.bindings.clear();
+        }
         self.special = None;
         self.unescaped_ready = false;
     }
 
-    /// Does literal `i` of `p` occur in `raw` (ignoring ASCII case)? Shared between
-    /// prefilters through the literal's text.
-    fn raw_hit(&mut self, p: &Prefilter, i: usize, raw: &[u8]) -> bool {
+    /// The index into `bindings` of `p`'s entries, created if new.
+    fn bind(&mut self, p: &Prefilter) -> usize {
+        if let Some(b) = self.bindings.iter().position(|(id, _)| *id == p.id) {
+            return b;
+        }
+        let entries = (0..p.literals.len()).map(|i| self.entry(p, i)).collect();
+        self.bindings.push((p.id, entries));
+        self.bindings.len() - 1
+    }
+
+    /// The entry of literal `i` of `p`, created if new.
+    fn entry(&mut self, p: &Prefilter, i: usize) -> usize {
         let (key, text) = (p.keys[i], p.literals[i].as_str());
         let memo_text = &self.memo_text;
-        if let Some(&(_, _, _, hit)) = self
+        if let Some(e) = self
             .memo
             .iter()
-            .find(|&&(k, a, b, _)| k == key && &memo_text[a..b] == text)
+            .position(|m| m.key == key && &memo_text[m.start..m.end] == text)
         {
+            return e;
+        }
+        let start = self.memo_text.len();
+        self.memo_text.push_str(text);
+        self.memo.push(Memo {
+            key,
+            start,
+            end: self.memo_text.len(),
+            event: 0,
+            hit: false,
+            tests: 0,
+            hits: 0,
+        });
+        self.memo.len() - 1
+    }
+
+    /// The outcome of entry `e` for this event, if already searched.
+    fn known(&self, e: usize) -> Option<bool> {
+        let m = &self.memo[e];
+        (m.event == self.event).then_some(m.hit)
+    }
+
+    /// Does literal `i` of `p` (entry `e`) occur in `raw`, ignoring ASCII case? Searched
+    /// once per event.
+    fn search(&mut self, p: &Prefilter, i: usize, e: usize, raw: &[u8]) -> bool {
+        if let Some(hit) = self.known(e) {
             return hit;
         }
         let hit = p.finders[i].is_in(raw);
-        let start = self.memo_text.len();
-        self.memo_text.push_str(text);
-        self.memo.push((key, start, self.memo_text.len(), hit));
+        let m = &mut self.memo[e];
+        m.event = self.event;
+        m.hit = hit;
+        if m.tests == u32::MAX / 2 {
+            m.tests /= 2;
+            m.hits /= 2;
+        }
+        m.tests += 1;
+        m.hits += u32::from(hit);
         hit
+    }
+
+    /// Is entry `a` found less often than entry `b` so far? (Laplace-smoothed rates,
+    /// compared without division.)
+    fn rarer(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (&self.memo[a], &self.memo[b]);
+        (u64::from(a.hits) + 1) * (u64::from(b.tests) + 2)
+            < (u64::from(b.hits) + 1) * (u64::from(a.tests) + 2)
+    }
+
+    /// Evaluate `f` of `p` on the raw text.
+    fn eval_raw(&mut self, p: &Prefilter, b: usize, f: &Formula, raw: &[u8]) -> bool {
+        match f {
+            Formula::True => true,
+            Formula::Lit(i) => {
+                let e = self.bindings[b].1[*i];
+                self.search(p, *i, e, raw)
+            }
+            Formula::And(items) => {
+                // The literals of the AND (up to a handful, on the stack): one already
+                // known absent decides at no cost; the others are searched least often
+                // found first.
+                let mut lits = [(0usize, 0usize); 8];
+                let mut n = 0;
+                for item in items {
+                    if let (Formula::Lit(i), true) = (item, n < lits.len()) {
+                        let e = self.bindings[b].1[*i];
+                        if self.known(e) == Some(false) {
+                            return false;
+                        }
+                        lits[n] = (*i, e);
+                        n += 1;
+                    }
+                }
+                while n > 0 {
+                    let mut best = 0;
+                    for k in 1..n {
+                        if self.rarer(lits[k].1, lits[best].1) {
+                            best = k;
+                        }
+                    }
+                    let (i, e) = lits[best];
+                    if !self.search(p, i, e, raw) {
+                        return false;
+                    }
+                    n -= 1;
+                    lits[best] = lits[n];
+                }
+                // Nested formulas, and literals beyond the handful.
+                let mut seen = 0;
+                items.iter().all(|item| match item {
+                    Formula::Lit(_) if seen < lits.len() => {
+                        seen += 1;
+                        true
+                    }
+                    _ => self.eval_raw(p, b, item, raw),
+                })
+            }
+            Formula::Or(items) => {
+                // A literal already known present decides at no cost.
+                for item in items {
+                    if let Formula::Lit(i) = item {
+                        let e = self.bindings[b].1[*i];
+                        if self.known(e) == Some(true) {
+                            return true;
+                        }
+                    }
+                }
+                items.iter().any(|item| self.eval_raw(p, b, item, raw))
+            }
+        }
     }
 
     /// How an event that failed a formula on its raw text is decided (once per event).
@@ -148,6 +314,7 @@ impl Prefilter {
             keys: Vec::new(),
             bytes: Vec::new(),
             formula: Formula::True,
+            id: 0,
         }
     }
 
@@ -194,6 +361,7 @@ impl Prefilter {
             keys,
             bytes,
             formula,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -227,7 +395,8 @@ impl Prefilter {
             return true;
         }
         let bytes = raw.as_bytes();
-        if eval(&self.formula, &mut |i| scratch.raw_hit(self, i, bytes)) {
+        let b = scratch.bind(self);
+        if scratch.eval_raw(self, b, &self.formula, bytes) {
             return true;
         }
         let decoded = match scratch.special(raw) {
@@ -252,7 +421,8 @@ impl Prefilter {
         }
         let unescaped = std::mem::take(&mut scratch.unescaped);
         let keep = eval(&self.formula, &mut |i| {
-            scratch.raw_hit(self, i, bytes)
+            let e = scratch.bindings[b].1[i];
+            scratch.search(self, i, e, bytes)
                 || (affected(i) && self.finders[i].is_in(unescaped.as_bytes()))
         });
         scratch.unescaped = unescaped;

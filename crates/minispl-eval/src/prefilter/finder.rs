@@ -256,8 +256,8 @@ impl Finder {
             }};
         }
         macro_rules! verify_all {
-            ($p:expr, $eq:expr) => {{
-                let mut m = _mm256_movemask_epi8($eq) as u32;
+            ($p:expr, $mask:expr) => {{
+                let mut m = $mask;
                 while m != 0 {
                     if self.verify(hay, $p + m.trailing_zeros() as usize) {
                         return true;
@@ -266,28 +266,78 @@ impl Finder {
                 }
             }};
         }
-        // Two windows per step (one test of both masks), then single windows, the last
-        // one possibly overlapping the one before.
+        // Window starts `p..p + 32`; pairs of windows (`pairs_avx2`), then single
+        // windows, the last one possibly overlapping the one before.
         let last = hay.len() - max - 32;
         let mut p = 0;
-        while p + 32 <= last {
-            let (a, b) = (window!(p), window!(p + 32));
-            let any = _mm256_or_si256(a, b);
-            if _mm256_testz_si256(any, any) == 0 {
-                verify_all!(p, a);
-                verify_all!(p + 32, b);
+        loop {
+            // SAFETY: AVX2 is enabled here; `last` is as `pairs_avx2` requires.
+            let (at, mask) = unsafe { self.pairs_avx2(hay, p, last) };
+            if mask == 0 {
+                p = at;
+                break;
             }
-            p += 64;
+            verify_all!(at, mask);
+            p = at + 64;
         }
         // The pairs may have stepped past `last` (by less than a window): recheck `last`.
         p = p.min(last);
         loop {
-            verify_all!(p, window!(p));
+            verify_all!(p, _mm256_movemask_epi8(window!(p)) as u32);
             if p == last {
                 return false;
             }
             p = (p + 32).min(last);
         }
+    }
+
+    /// The first step from `p` on (two windows, starts `at..at + 64`) with a candidate:
+    /// `(at, mask)` with bit `k` for start `at + k`; `(p, 0)` when none before `last`.
+    /// Separate from the verification so that the loop keeps its constants in registers
+    /// (a call in the loop made the compiler reload them from the stack every step).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, and `last == hay.len() - max(i1, i2) - 32`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline(never)]
+    unsafe fn pairs_avx2(&self, hay: &[u8], mut p: usize, last: usize) -> (usize, u64) {
+        use std::arch::x86_64::*;
+        let v1 = _mm256_set1_epi8(self.b1 as i8);
+        let v2 = _mm256_set1_epi8(self.b2 as i8);
+        let f1 = _mm256_set1_epi8(self.f1 as i8);
+        let f2 = _mm256_set1_epi8(self.f2 as i8);
+        let (p1, p2) = (
+            hay.as_ptr().wrapping_add(self.i1),
+            hay.as_ptr().wrapping_add(self.i2),
+        );
+        macro_rules! window {
+            ($p:expr) => {{
+                // SAFETY: every use is at p or p + 32 with p + 32 <= last, so the loads
+                // end at or before p + 64 + max(i1, i2) <= last + 32 + max = hay.len().
+                let (c1, c2) = unsafe {
+                    (
+                        _mm256_loadu_si256(p1.add($p).cast()),
+                        _mm256_loadu_si256(p2.add($p).cast()),
+                    )
+                };
+                _mm256_and_si256(
+                    _mm256_cmpeq_epi8(_mm256_or_si256(c1, f1), v1),
+                    _mm256_cmpeq_epi8(_mm256_or_si256(c2, f2), v2),
+                )
+            }};
+        }
+        while p + 32 <= last {
+            let (a, b) = (window!(p), window!(p + 32));
+            let any = _mm256_or_si256(a, b);
+            if _mm256_testz_si256(any, any) == 0 {
+                let lo = _mm256_movemask_epi8(a) as u32;
+                let hi = _mm256_movemask_epi8(b) as u32;
+                return (p, u64::from(lo) | u64::from(hi) << 32);
+            }
+            p += 64;
+        }
+        (p, 0)
     }
 }
 
@@ -365,32 +415,36 @@ unsafe fn specials_avx2(bytes: &[u8]) -> bool {
     }
     let bs = _mm256_set1_epi8(b'\\' as i8);
     let ptr = bytes.as_ptr();
+    // Two accumulators: the bytes themselves (high bit: ≥ 0x80) and the backslash
+    // comparisons, so each load folds into its instruction.
+    let (mut high, mut slash) = (_mm256_setzero_si256(), _mm256_setzero_si256());
     macro_rules! one {
         ($p:expr) => {{
             // SAFETY: every use keeps p <= last = len - 32.
             let x = unsafe { _mm256_loadu_si256(ptr.add($p).cast()) };
-            _mm256_or_si256(x, _mm256_cmpeq_epi8(x, bs))
+            high = _mm256_or_si256(high, x);
+            slash = _mm256_or_si256(slash, _mm256_cmpeq_epi8(x, bs));
         }};
     }
-    let mut acc = _mm256_setzero_si256();
     let last = bytes.len() - 32;
     let mut p = 0;
     // Four windows per step: the loop is bound by loads, not by the test.
     while p + 96 <= last {
-        let a = _mm256_or_si256(one!(p), one!(p + 32));
-        let b = _mm256_or_si256(one!(p + 64), one!(p + 96));
-        acc = _mm256_or_si256(acc, _mm256_or_si256(a, b));
+        one!(p);
+        one!(p + 32);
+        one!(p + 64);
+        one!(p + 96);
         p += 128;
     }
     p = p.min(last);
     loop {
-        acc = _mm256_or_si256(acc, one!(p));
+        one!(p);
         if p == last {
             break;
         }
         p = (p + 32).min(last);
     }
-    _mm256_movemask_epi8(acc) != 0
+    _mm256_movemask_epi8(_mm256_or_si256(high, slash)) != 0
 }
 
 #[cfg(test)]

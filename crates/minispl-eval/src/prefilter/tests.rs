@@ -382,3 +382,31 @@ fn same_outcome_as_the_lower_cased_copy_on_random_events() {
         }
     }
 }
+
+#[test]
+fn an_and_searches_the_literal_found_least_often_first() {
+    // `common` is in every event, `rare` in none: after the first event the scratch has
+    // seen that, and searches `rare` first (one search rejects the event).
+    let p = derive("f=common g=rare");
+    assert_eq!(p.literals(), ["common", "rare"]);
+    let mut scratch = Scratch::default();
+    for _ in 0..20 {
+        assert!(!p.may_match(r#"{"f":"common","g":"other"}"#, &mut scratch));
+    }
+    let tests = |scratch: &Scratch, text: &str| {
+        scratch
+            .memo
+            .iter()
+            .find(|m| &scratch.memo_text[m.start..m.end] == text)
+            .map(|m| m.tests)
+    };
+    assert_eq!(tests(&scratch, "rare"), Some(20));
+    assert_eq!(tests(&scratch, "common"), Some(1));
+    // A literal already known absent for this event decides another prefilter's AND.
+    let q = derive("f=common g=rare h=third");
+    scratch.load("{}");
+    assert!(!p.may_match_loaded("{}", &mut scratch));
+    assert!(!q.may_match_loaded("{}", &mut scratch));
+    assert_eq!(tests(&scratch, "third").unwrap_or(0), 0);
+    assert_eq!(tests(&scratch, "common"), Some(1));
+}
