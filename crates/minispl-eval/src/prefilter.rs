@@ -9,7 +9,9 @@
 //!   types, the timestamp's `date_*`), the default fields and `_*` fields contribute
 //!   nothing: their values need not occur in the text (CLOUDTRAIL.md §4).
 //! - A JSON-extracted string value occurs in `_raw` modulo escapes (`\/`, `\uXXXX`): an
-//!   event whose text has a backslash is also tested on its unescaped text.
+//!   event whose text has a backslash is also tested on its unescaped text, unless none
+//!   of the characters its escapes decode to occurs in a literal (`prefilter/escape.rs`
+//!   proves that such a literal cannot occur only in the unescaped text).
 //! - Numbers are re-rendered by extraction (`1e1` is `10`), so a value that parses as a
 //!   number (or, with wildcards, a run made only of number characters) is not required.
 //! - Matching ignores case (R1.6, R1.22): literals are searched ASCII-case-insensitively,
@@ -19,6 +21,13 @@
 //! - Wildcards: the longest literal run of the value (R1.18). `NOT`, `!=`, `<`, `>`
 //!   contribute nothing (R1.9, R1.12); `OR` needs one of its branches; a CIDR value
 //!   (R1.13) contributes nothing.
+//!
+//! Speed (issue 6: rejecting a typical CloudTrail event must cost far less than reading
+//! it): literals are searched in the event's own bytes, ignoring ASCII case, with SIMD
+//! (`prefilter/finder.rs`, no lower-cased copy); an event that fails the formula is
+//! rejected after one more pass that finds no backslash and no byte ≥ 0x80; a
+//! [`Scratch`] shares literal outcomes between the prefilters testing one event and
+//! orders each `AND` by how often its literals were found so far.
 
 use crate::datamodel::DataModel;
 use crate::plan::{lookup_fields, FieldSet};

@@ -118,3 +118,43 @@ fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
         .iter()
         .try_fold(0, |v, &b| Some(v * 16 + char::from(b).to_digit(16)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_reports_the_decoded_ascii_characters_lower_cased() {
+        let set = |chars: &str| ascii_set(chars.as_bytes());
+        assert_eq!(scan(r#"no escapes"#), Escapes::Decoded(0));
+        assert_eq!(scan(r#"a\"b\/c"#), Escapes::Decoded(set("\"/")));
+        // `\u0050` is `P`: recorded as `p`, the case literals are stored in.
+        assert_eq!(scan(r"\u0050\n"), Escapes::Decoded(set("p\n")));
+        // Non-ASCII characters cannot be part of an ASCII literal.
+        assert_eq!(scan(r"\u00e9\ud83d\ude00"), Escapes::Decoded(0));
+    }
+
+    #[test]
+    fn scan_keeps_malformed_and_case_confusable_escapes() {
+        let malformed = [
+            r"\x",
+            r"end\",
+            r"\u12",
+            r"\u12g4",
+            r"\ud83d",
+            r"\ud83d\u0041",
+            r"\udc00",
+        ];
+        let confusable = [r"\u212A", r"\u212a", r"\u017F", r"\u0130"];
+        for raw in malformed.into_iter().chain(confusable) {
+            assert_eq!(scan(raw), Escapes::Keep, "{raw}");
+            // Malformed escapes fail to unescape; confusable ones unescape fine.
+            let mut out = String::new();
+            assert_eq!(
+                unescape_into(raw, &mut out),
+                confusable.contains(&raw),
+                "{raw}"
+            );
+        }
+    }
+}
