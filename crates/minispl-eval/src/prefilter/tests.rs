@@ -410,3 +410,25 @@ fn an_and_searches_the_literal_found_least_often_first() {
     assert_eq!(tests(&scratch, "third").unwrap_or(0), 0);
     assert_eq!(tests(&scratch, "common"), Some(1));
 }
+
+#[test]
+fn an_and_of_more_literals_than_are_ordered_on_the_stack_needs_them_all() {
+    let fields: Vec<String> = (0..11).map(|k| format!("f{k}=value{k}x")).collect();
+    let p = derive(&fields.join(" "));
+    assert_eq!(p.literals().len(), 11);
+    let all: String = (0..11)
+        .map(|k| format!("\"f{k}\":\"value{k}x\","))
+        .collect();
+    let mut scratch = Scratch::default();
+    for _ in 0..3 {
+        assert!(p.may_match(&format!("{{{all}}}"), &mut scratch));
+        // Any one missing, including those past the first eight, rejects the event.
+        for k in 0..11 {
+            let raw = all.replace(&format!("value{k}x"), "other");
+            assert!(
+                !p.may_match(&format!("{{{raw}}}"), &mut scratch),
+                "without {k}"
+            );
+        }
+    }
+}
