@@ -9,7 +9,9 @@
 //!   types, the timestamp's `date_*`), the default fields and `_*` fields contribute
 //!   nothing: their values need not occur in the text (CLOUDTRAIL.md §4).
 //! - A JSON-extracted string value occurs in `_raw` modulo escapes (`\/`, `\uXXXX`): an
-//!   event whose text has a backslash is also tested on its unescaped text.
+//!   event whose text has a backslash is also tested on its unescaped text, unless none
+//!   of the characters its escapes decode to occurs in a literal (`prefilter/escape.rs`
+//!   proves that such a literal cannot occur only in the unescaped text).
 //! - Numbers are re-rendered by extraction (`1e1` is `10`), so a value that parses as a
 //!   number (or, with wildcards, a run made only of number characters) is not required.
 //! - Matching ignores case (R1.6, R1.22): literals are searched ASCII-case-insensitively,
@@ -19,13 +21,28 @@
 //! - Wildcards: the longest literal run of the value (R1.18). `NOT`, `!=`, `<`, `>`
 //!   contribute nothing (R1.9, R1.12); `OR` needs one of its branches; a CIDR value
 //!   (R1.13) contributes nothing.
+//!
+//! Speed (issue 6: rejecting a typical CloudTrail event must cost far less than reading
+//! it): literals are searched in the event's own bytes, ignoring ASCII case, with SIMD
+//! (`prefilter/finder.rs`, no lower-cased copy); an event that fails the formula is
+//! rejected after one more pass that finds no backslash and no byte ≥ 0x80; a
+//! [`Scratch`] shares literal outcomes between the prefilters testing one event and
+//! orders each `AND` by how often its literals were found so far.
 
 use crate::datamodel::DataModel;
 use crate::plan::{lookup_fields, FieldSet};
 use crate::program::Context;
+use finder::Finder;
 use memchr::memmem;
 use minispl_parser::ast::{self, Command, CompareOp, Expr, Pipeline, SearchExpr};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+mod escape;
+// The crate denies `unsafe`; the SIMD kernels of the literal search are the one place
+// that needs it (issue 6), each block with its `SAFETY:` comment.
+#[allow(unsafe_code)]
+mod finder;
 
 /// A formula over literal indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,56 +59,258 @@ pub enum Formula {
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     literals: Vec<String>,
-    finders: Vec<memmem::Finder<'static>>,
+    /// Per literal: its case-insensitive finder, a hash of its text (the key of
+    /// [`Scratch`]'s shared outcomes), and the set of its bytes ([`escape::ascii_set`]:
+    /// which decoded escapes can affect it).
+    finders: Vec<Finder>,
+    keys: Vec<u64>,
+    bytes: Vec<u128>,
     formula: Formula,
+    /// Unique per derived prefilter (clones share it): [`Scratch`] remembers which of its
+    /// entries are this prefilter's literals.
+    id: u64,
 }
 
-/// The event being tested, prepared once for any number of prefilters (one pass for
-/// several detections shares it): its lower-cased bytes, and on demand its unescaped
-/// text. Buffers are reused, so testing an event allocates nothing once they have grown.
-#[derive(Debug, Default)]
+/// Source of [`Prefilter`] ids (0 is `keep_all`, which tests nothing).
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The event being tested, shared by any number of prefilters testing it (one pass for
+/// several detections): the outcomes of literals already searched for in its raw text,
+/// what its escapes decode to, and on demand its unescaped text. Nothing is copied from
+/// the event up front (issue 6: literals are searched case-insensitively in the raw bytes
+/// themselves), and buffers are reused, so testing an event allocates nothing once they
+/// have grown.
+///
+/// A scratch used for a stream of events also counts how often each literal was found,
+/// so that an `AND` tests the literal found least often first (issue 6: the most
+/// selective literal rejects the event after one search). Order never changes an
+/// outcome, only its cost.
+#[derive(Debug)]
 pub struct Scratch {
-    lower: Vec<u8>,
-    /// Whether `unescaped_lower` was computed for this event, and its outcome:
-    /// `Some(false)` means the event must be kept whatever the formula.
-    unescaped: Option<bool>,
-    unescaped_lower: Vec<u8>,
-    /// Literal outcomes already computed for this event (few literals: a list of ranges
-    /// into `memo_text`, which keeps its capacity between events).
-    memo: Vec<(usize, usize, bool)>,
+    /// One entry per literal text seen (shared by prefilters through the text); the text
+    /// is a range of `memo_text`.
+    memo: Vec<Memo>,
     memo_text: String,
+    /// Per prefilter seen (by id): the entry of each of its literals, so testing one
+    /// costs no text comparison.
+    bindings: Vec<(u64, Vec<usize>)>,
+    /// Counts events: an entry's outcome is for the current event when its `event` is
+    /// this.
+    event: u64,
+    /// Computed the first time a formula fails on the raw text of this event.
+    special: Option<Special>,
+    /// The unescaped text, once computed for this event (`special` is `Escaped`).
+    unescaped: String,
+    unescaped_ready: bool,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            memo: Vec::new(),
+            memo_text: String::new(),
+            bindings: Vec::new(),
+            // Entries start at 0: never the current event.
+            event: 1,
+            special: None,
+            unescaped: String::new(),
+            unescaped_ready: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    key: u64,
+    start: usize,
+    end: usize,
+    /// The event `hit` is for.
+    event: u64,
+    hit: bool,
+    /// Over the events of this scratch: how many times the literal was searched for,
+    /// and found (saturating; halved together when large so the rate keeps adapting).
+    tests: u32,
+    hits: u32,
+}
+
+/// More distinct literals than any realistic set of detections: past this the entries
+/// are dropped (a scratch reused for ever-new searches stays small).
+const MEMO_LIMIT: usize = 256;
+
+/// What decides an event that failed a formula on its raw text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Special {
+    /// No backslash and no case-confusable character: rejected.
+    Plain,
+    /// Kept whatever the formula (malformed escape, case-confusable character).
+    Keep,
+    /// Escapes decoding to these ASCII characters ([`escape::ascii_set`]).
+    Escaped(u128),
 }
 
 impl Scratch {
-    /// Prepare for testing `raw`.
+    /// Prepare for testing `raw` (forget the previous event's outcomes).
     pub fn load(&mut self, raw: &str) {
-        self.lower.clear();
-        self.lower
-            .extend(raw.bytes().map(|b| b.to_ascii_lowercase()));
-        self.unescaped = None;
-        self.memo.clear();
-        self.memo_text.clear();
+        let _ = raw;
+        self.event += 1;
+        if self.memo.len() > MEMO_LIMIT || self.bindings.len() > MEMO_LIMIT {
+            self.memo.clear();
+            self.memo_text.clear();
+            self.bindings.clear();
+        }
+        self.special = None;
+        self.unescaped_ready = false;
     }
 
-    /// The unescaped, lower-cased text of `raw` (computed once per event); `None` when
-    /// the event must be kept (a malformed escape or a case-confusable character).
-    fn unescaped(&mut self, raw: &str) -> Option<&[u8]> {
-        if self.unescaped.is_none() {
-            let ok = match unescape_json(raw) {
-                Some(text) if text.is_ascii() || !has_case_confusable(text.as_bytes()) => {
-                    self.unescaped_lower.clear();
-                    self.unescaped_lower
-                        .extend(text.bytes().map(|b| b.to_ascii_lowercase()));
-                    true
+    /// The index into `bindings` of `p`'s entries, created if new.
+    fn bind(&mut self, p: &Prefilter) -> usize {
+        if let Some(b) = self.bindings.iter().position(|(id, _)| *id == p.id) {
+            return b;
+        }
+        let entries = (0..p.literals.len()).map(|i| self.entry(p, i)).collect();
+        self.bindings.push((p.id, entries));
+        self.bindings.len() - 1
+    }
+
+    /// The entry of literal `i` of `p`, created if new.
+    fn entry(&mut self, p: &Prefilter, i: usize) -> usize {
+        let (key, text) = (p.keys[i], p.literals[i].as_str());
+        let memo_text = &self.memo_text;
+        if let Some(e) = self
+            .memo
+            .iter()
+            .position(|m| m.key == key && &memo_text[m.start..m.end] == text)
+        {
+            return e;
+        }
+        let start = self.memo_text.len();
+        self.memo_text.push_str(text);
+        self.memo.push(Memo {
+            key,
+            start,
+            end: self.memo_text.len(),
+            event: 0,
+            hit: false,
+            tests: 0,
+            hits: 0,
+        });
+        self.memo.len() - 1
+    }
+
+    /// The outcome of entry `e` for this event, if already searched.
+    fn known(&self, e: usize) -> Option<bool> {
+        let m = &self.memo[e];
+        (m.event == self.event).then_some(m.hit)
+    }
+
+    /// Does literal `i` of `p` (entry `e`) occur in `raw`, ignoring ASCII case? Searched
+    /// once per event.
+    fn search(&mut self, p: &Prefilter, i: usize, e: usize, raw: &[u8]) -> bool {
+        if let Some(hit) = self.known(e) {
+            return hit;
+        }
+        let hit = p.finders[i].is_in(raw);
+        let m = &mut self.memo[e];
+        m.event = self.event;
+        m.hit = hit;
+        if m.tests == u32::MAX / 2 {
+            m.tests /= 2;
+            m.hits /= 2;
+        }
+        m.tests += 1;
+        m.hits += u32::from(hit);
+        hit
+    }
+
+    /// Is entry `a` found less often than entry `b` so far? (Laplace-smoothed rates,
+    /// compared without division.)
+    fn rarer(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (&self.memo[a], &self.memo[b]);
+        (u64::from(a.hits) + 1) * (u64::from(b.tests) + 2)
+            < (u64::from(b.hits) + 1) * (u64::from(a.tests) + 2)
+    }
+
+    /// Evaluate `f` of `p` on the raw text.
+    fn eval_raw(&mut self, p: &Prefilter, b: usize, f: &Formula, raw: &[u8]) -> bool {
+        match f {
+            Formula::True => true,
+            Formula::Lit(i) => {
+                let e = self.bindings[b].1[*i];
+                self.search(p, *i, e, raw)
+            }
+            Formula::And(items) => {
+                // The literals of the AND (up to a handful, on the stack): one already
+                // known absent decides at no cost; the others are searched least often
+                // found first.
+                let mut lits = [(0usize, 0usize); 8];
+                let mut n = 0;
+                for item in items {
+                    if let (Formula::Lit(i), true) = (item, n < lits.len()) {
+                        let e = self.bindings[b].1[*i];
+                        if self.known(e) == Some(false) {
+                            return false;
+                        }
+                        lits[n] = (*i, e);
+                        n += 1;
+                    }
                 }
-                _ => false,
-            };
-            self.unescaped = Some(ok);
+                while n > 0 {
+                    let mut best = 0;
+                    for k in 1..n {
+                        if self.rarer(lits[k].1, lits[best].1) {
+                            best = k;
+                        }
+                    }
+                    let (i, e) = lits[best];
+                    if !self.search(p, i, e, raw) {
+                        return false;
+                    }
+                    n -= 1;
+                    lits[best] = lits[n];
+                }
+                // Nested formulas, and literals beyond the handful.
+                let mut seen = 0;
+                items.iter().all(|item| match item {
+                    Formula::Lit(_) if seen < lits.len() => {
+                        seen += 1;
+                        true
+                    }
+                    _ => self.eval_raw(p, b, item, raw),
+                })
+            }
+            Formula::Or(items) => {
+                // A literal already known present decides at no cost.
+                for item in items {
+                    if let Formula::Lit(i) = item {
+                        let e = self.bindings[b].1[*i];
+                        if self.known(e) == Some(true) {
+                            return true;
+                        }
+                    }
+                }
+                items.iter().any(|item| self.eval_raw(p, b, item, raw))
+            }
         }
-        match self.unescaped {
-            Some(true) => Some(&self.unescaped_lower),
-            _ => None,
-        }
+    }
+
+    /// How an event that failed a formula on its raw text is decided (once per event).
+    fn special(&mut self, raw: &str) -> Special {
+        *self.special.get_or_insert_with(|| {
+            let bytes = raw.as_bytes();
+            if !finder::backslash_or_non_ascii(bytes) {
+                return Special::Plain;
+            }
+            if !bytes.is_ascii() && has_case_confusable(bytes) {
+                return Special::Keep;
+            }
+            if memchr::memchr(b'\\', bytes).is_none() {
+                return Special::Plain;
+            }
+            match escape::scan(raw) {
+                escape::Escapes::Keep => Special::Keep,
+                escape::Escapes::Decoded(set) => Special::Escaped(set),
+            }
+        })
     }
 }
 
@@ -101,7 +320,10 @@ impl Prefilter {
         Prefilter {
             literals: Vec::new(),
             finders: Vec::new(),
+            keys: Vec::new(),
+            bytes: Vec::new(),
             formula: Formula::True,
+            id: 0,
         }
     }
 
@@ -126,12 +348,29 @@ impl Prefilter {
         let finders = b
             .literals
             .iter()
-            .map(|l| memmem::Finder::new(l.as_bytes()).into_owned())
+            .map(|l| Finder::new(l.as_bytes()))
+            .collect();
+        let keys = b
+            .literals
+            .iter()
+            .map(|l| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                l.hash(&mut h);
+                h.finish()
+            })
+            .collect();
+        let bytes = b
+            .literals
+            .iter()
+            .map(|l| escape::ascii_set(l.as_bytes()))
             .collect();
         Prefilter {
             literals: b.literals,
             finders,
+            keys,
+            bytes,
             formula,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -158,48 +397,44 @@ impl Prefilter {
     }
 
     /// As [`Prefilter::may_match`], with `scratch` already loaded with `raw`
-    /// ([`Scratch::load`]): several prefilters share the preparation and the outcome of
-    /// literals they have in common.
+    /// ([`Scratch::load`]): several prefilters share the outcome of literals they have in
+    /// common.
     pub fn may_match_loaded(&self, raw: &str, scratch: &mut Scratch) -> bool {
         if self.is_trivial() {
             return true;
         }
-        let mut test = |i: usize| {
-            let text = &self.literals[i];
-            let memo_text = &scratch.memo_text;
-            if let Some((_, _, hit)) = scratch
-                .memo
-                .iter()
-                .find(|(a, b, _)| &memo_text[*a..*b] == text.as_str())
-            {
-                return *hit;
-            }
-            let hit = self.finders[i].find(&scratch.lower).is_some();
-            let start = scratch.memo_text.len();
-            scratch.memo_text.push_str(text);
-            scratch.memo.push((start, scratch.memo_text.len(), hit));
-            hit
-        };
-        if eval(&self.formula, &mut test) {
-            return true;
-        }
         let bytes = raw.as_bytes();
-        if !raw.is_ascii() && has_case_confusable(bytes) {
+        let b = scratch.bind(self);
+        if scratch.eval_raw(self, b, &self.formula, bytes) {
             return true;
         }
-        if memchr::memchr(b'\\', bytes).is_none() {
+        let decoded = match scratch.special(raw) {
+            Special::Plain => return false,
+            Special::Keep => return true,
+            Special::Escaped(decoded) => decoded,
+        };
+        // A JSON string value may be written with escapes: a literal may occur in the
+        // raw text or in the unescaped text; in the latter without occurring in the raw
+        // text only if one of its characters is decoded from an escape (`escape.rs`).
+        let affected = |i: usize| self.bytes[i] & decoded != 0;
+        if !(0..self.literals.len()).any(affected) {
             return false;
         }
-        // A JSON string value may be written with escapes: a literal may occur in the
-        // raw text or in the unescaped text.
-        let lower = std::mem::take(&mut scratch.lower);
-        let keep = match scratch.unescaped(raw) {
-            None => true,
-            Some(unescaped) => eval(&self.formula, &mut |i| {
-                self.finders[i].find(&lower).is_some() || self.finders[i].find(unescaped).is_some()
-            }),
-        };
-        scratch.lower = lower;
+        if !scratch.unescaped_ready {
+            scratch.unescaped.clear();
+            if !escape::unescape_into(raw, &mut scratch.unescaped) {
+                // `special` has checked every escape; kept should it ever disagree.
+                return true;
+            }
+            scratch.unescaped_ready = true;
+        }
+        let unescaped = std::mem::take(&mut scratch.unescaped);
+        let keep = eval(&self.formula, &mut |i| {
+            let e = scratch.bindings[b].1[i];
+            scratch.search(self, i, e, bytes)
+                || (affected(i) && self.finders[i].is_in(unescaped.as_bytes()))
+        });
+        scratch.unescaped = unescaped;
         keep
     }
 }
@@ -228,49 +463,7 @@ fn has_case_confusable(b: &[u8]) -> bool {
 /// malformed (the caller then keeps the event).
 pub fn unescape_json(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let decoded = match chars.next()? {
-            '"' => '"',
-            '\\' => '\\',
-            '/' => '/',
-            'b' => '\u{8}',
-            'f' => '\u{c}',
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            'u' => {
-                let hi = hex4(&mut chars)?;
-                if (0xD800..0xDC00).contains(&hi) {
-                    if chars.next()? != '\\' || chars.next()? != 'u' {
-                        return None;
-                    }
-                    let lo = hex4(&mut chars)?;
-                    if !(0xDC00..0xE000).contains(&lo) {
-                        return None;
-                    }
-                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?
-                } else {
-                    char::from_u32(hi)?
-                }
-            }
-            _ => return None,
-        };
-        out.push(decoded);
-    }
-    Some(out)
-}
-
-fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
-    let mut v = 0;
-    for _ in 0..4 {
-        v = v * 16 + chars.next()?.to_digit(16)?;
-    }
-    Some(v)
+    escape::unescape_into(raw, &mut out).then_some(out)
 }
 
 /// Fields whose values need not occur in `_raw`: defaults, internal fields, and every

@@ -226,3 +226,209 @@ fn unescape_handles_surrogates_and_rejects_bad_escapes() {
     assert_eq!(unescape_json(r#"\q"#), None);
     assert_eq!(unescape_json(r#"\u12"#), None);
 }
+
+#[test]
+fn escapes_that_cannot_affect_a_literal_do_not_keep_the_event() {
+    // CloudTrail policies are full of `\"`: `putimage` has no `"`, so it cannot be hidden
+    // by one, and the event is rejected without being unescaped.
+    let spl = "eventName=PutImage";
+    let policy = r#"{"eventName":"GetObject","policy":"{\"Effect\":\"Allow\"}"}"#;
+    assert!(!keeps(spl, policy));
+    // A letter of the literal decoded from `\u0050` (upper case) is found.
+    assert!(keeps(spl, r#"{"eventName":"\u0050utImage"}"#));
+    // A literal with a `"` is found through the `\"` that hides it.
+    assert_eq!(derive(r#"x="a\"b""#).literals(), ["a\"b"]);
+    assert!(keeps(r#"x="a\"b""#, r#"{"x":"a\"b"}"#));
+    assert!(!keeps(r#"x="a\"b""#, r#"{"x":"a\"c"}"#));
+}
+
+#[test]
+fn one_scratch_serves_several_prefilters_and_events() {
+    let ps = [
+        derive("eventSource=ecr.amazonaws.com eventName=PutImage"),
+        derive("eventName=PutImage OR eventName=DescribeImageScanFindings"),
+        derive("requestURL=https://x/y"),
+    ];
+    let events = [
+        r#"{"eventSource":"ecr.amazonaws.com","eventName":"PutImage"}"#,
+        r#"{"eventSource":"s3.amazonaws.com","eventName":"DescribeImageScanFindings"}"#,
+        r#"{"requestURL":"https:\/\/x\/y","eventName":"x"}"#,
+        r#"{"eventSource":"ecr.amazonaws.com","eventName":"\u0050utImage"}"#,
+        r#"{"eventName":"nothing"}"#,
+    ];
+    let mut shared = Scratch::default();
+    for raw in events {
+        shared.load(raw);
+        for p in &ps {
+            let alone = p.may_match(raw, &mut Scratch::default());
+            assert_eq!(p.may_match_loaded(raw, &mut shared), alone, "{p} on {raw}");
+        }
+    }
+}
+
+/// The prefilter as it was before issue 6's rewrite: a lower-cased copy searched with
+/// `memmem`, then the whole text unescaped when the event has a backslash.
+fn reference(p: &Prefilter, raw: &str) -> bool {
+    let lower = raw.to_ascii_lowercase();
+    let find =
+        |text: &str, i: usize| memmem::find(text.as_bytes(), p.literals()[i].as_bytes()).is_some();
+    if p.is_trivial() || eval(p.formula(), &mut |i| find(&lower, i)) {
+        return true;
+    }
+    if !raw.is_ascii() && has_case_confusable(raw.as_bytes()) {
+        return true;
+    }
+    if !raw.contains('\\') {
+        return false;
+    }
+    match unescape_json(raw) {
+        Some(text) if text.is_ascii() || !has_case_confusable(text.as_bytes()) => {
+            let unescaped = text.to_ascii_lowercase();
+            eval(p.formula(), &mut |i| find(&lower, i) || find(&unescaped, i))
+        }
+        _ => true,
+    }
+}
+
+#[test]
+fn same_outcome_as_the_lower_cased_copy_on_random_events() {
+    let ps = [
+        derive("eventSource=ecr.amazonaws.com eventName=PutImage"),
+        derive("eventName=PutImage OR eventName=DescribeImageScanFindings"),
+        derive("requestURL=https://x/y"),
+        derive(r#"x="a\"b" OR name=kate"#),
+        derive("\"aws internal\" eventName=Put*"),
+    ];
+    // Fragments: parts of literals in any case, every kind of escape (also malformed and
+    // confusable ones), non-ASCII text, JSON punctuation.
+    let fragments = [
+        "ecr.",
+        "amazonaws.com",
+        "ECR.AMAZONAWS.COM",
+        "put",
+        "Image",
+        "PUTIMAGE",
+        "describe",
+        "ImageScanFindings",
+        "https:",
+        "//x/y",
+        "aws",
+        " ",
+        "internal",
+        "kate",
+        "a",
+        "b",
+        "\"",
+        ",",
+        ":",
+        "{",
+        "}",
+        r#"\""#,
+        r"\\",
+        r"\/",
+        r"\n",
+        r"\u0065",
+        r"\u0050",
+        r"\u0022",
+        r"\u212A",
+        r"\u212a",
+        r"\ud83d\ude00",
+        r"\ud83d",
+        r"\udc00",
+        r"\x",
+        r"\u12",
+        "\u{212A}",
+        "\u{e9}",
+        "\u{17F}",
+        "\u{130}",
+        "\u{c9}",
+    ];
+    let mut state = 0x1234_5678_9ABC_DEF0u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut shared = Scratch::default();
+    for _ in 0..20_000 {
+        let len = (next() % 14) as usize;
+        let raw: String = (0..len)
+            .map(|_| fragments[(next() % fragments.len() as u64) as usize])
+            .collect();
+        // Long events too, so the SIMD kernels see the fragments at every position.
+        let raw = if next() % 4 == 0 {
+            format!(
+                "{}{raw}{}",
+                "y".repeat((next() % 80) as usize),
+                "z".repeat(40)
+            )
+        } else {
+            raw
+        };
+        shared.load(&raw);
+        for p in &ps {
+            let want = reference(p, &raw);
+            assert_eq!(
+                p.may_match(&raw, &mut Scratch::default()),
+                want,
+                "{p} on {raw}"
+            );
+            assert_eq!(
+                p.may_match_loaded(&raw, &mut shared),
+                want,
+                "{p} on {raw} (shared)"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_and_searches_the_literal_found_least_often_first() {
+    // `common` is in every event, `rare` in none: after the first event the scratch has
+    // seen that, and searches `rare` first (one search rejects the event).
+    let p = derive("f=common g=rare");
+    assert_eq!(p.literals(), ["common", "rare"]);
+    let mut scratch = Scratch::default();
+    for _ in 0..20 {
+        assert!(!p.may_match(r#"{"f":"common","g":"other"}"#, &mut scratch));
+    }
+    let tests = |scratch: &Scratch, text: &str| {
+        scratch
+            .memo
+            .iter()
+            .find(|m| &scratch.memo_text[m.start..m.end] == text)
+            .map(|m| m.tests)
+    };
+    assert_eq!(tests(&scratch, "rare"), Some(20));
+    assert_eq!(tests(&scratch, "common"), Some(1));
+    // A literal already known absent for this event decides another prefilter's AND.
+    let q = derive("f=common g=rare h=third");
+    scratch.load("{}");
+    assert!(!p.may_match_loaded("{}", &mut scratch));
+    assert!(!q.may_match_loaded("{}", &mut scratch));
+    assert_eq!(tests(&scratch, "third").unwrap_or(0), 0);
+    assert_eq!(tests(&scratch, "common"), Some(1));
+}
+
+#[test]
+fn an_and_of_more_literals_than_are_ordered_on_the_stack_needs_them_all() {
+    let fields: Vec<String> = (0..11).map(|k| format!("f{k}=value{k}x")).collect();
+    let p = derive(&fields.join(" "));
+    assert_eq!(p.literals().len(), 11);
+    let all: String = (0..11)
+        .map(|k| format!("\"f{k}\":\"value{k}x\","))
+        .collect();
+    let mut scratch = Scratch::default();
+    for _ in 0..3 {
+        assert!(p.may_match(&format!("{{{all}}}"), &mut scratch));
+        // Any one missing, including those past the first eight, rejects the event.
+        for k in 0..11 {
+            let raw = all.replace(&format!("value{k}x"), "other");
+            assert!(
+                !p.may_match(&format!("{{{raw}}}"), &mut scratch),
+                "without {k}"
+            );
+        }
+    }
+}
