@@ -36,13 +36,15 @@
 //! string with every bracket closed and has no control byte is valid JSON.
 //!
 //! Like the scalar validator it only says "certainly valid": exponents, `\u` surrogates,
-//! whitespace between tokens, control bytes and nesting deeper than `MAX_DEPTH` answer
+//! whitespace between tokens, control bytes and nesting deeper than [`MAX_DEPTH`] answer
 //! `false` (the caller then tries the scalar validator, then `serde_json`).
 
 // Only the AVX2 stage 1 drives it outside the tests.
 #![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 
-use super::MAX_DEPTH;
+/// Deepest nesting checked here: the stack of open containers is one `u64`. Deeper
+/// documents (never CloudTrail) are left to the scalar validator.
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// One block's raw classes, one bit per byte (bit `i` is byte `i`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -190,7 +192,7 @@ struct State {
     bad: u64,
     depth: usize,
     /// Open containers, innermost in bit 0: 1 for an object.
-    stack: u128,
+    stack: u64,
     /// All ones when the innermost open container is an object (resp. an array).
     in_object: u64,
     in_array: u64,
@@ -262,7 +264,7 @@ impl State {
                 if self.depth == MAX_DEPTH {
                     return false;
                 }
-                self.stack = self.stack << 1 | u128::from(object);
+                self.stack = self.stack << 1 | u64::from(object);
                 self.depth += 1;
                 if object {
                     open_object |= bit;
@@ -282,7 +284,7 @@ impl State {
                 }
             }
             // From this byte on, the innermost container is the new top of the stack.
-            let top_object = 0u64.wrapping_sub((self.stack & 1) as u64);
+            let top_object = 0u64.wrapping_sub(self.stack & 1);
             let any = 0u64.wrapping_sub(u64::from(self.depth != 0));
             let from = !0u64 << p;
             in_object = (in_object & !from) | (top_object & any & from);
@@ -383,6 +385,7 @@ fn escape_at(b: &[u8], i: usize) -> bool {
 /// A scalar starting at `i` and ending right before `,`, `}`, `]` or the end:
 /// `true`, `false`, `null` or `-?(0|[1-9][0-9]*)(\.[0-9]+)?` (an exponent is left to
 /// serde_json, as in the scalar validator).
+#[inline(always)]
 fn scalar_at(b: &[u8], mut i: usize) -> bool {
     let rest = &b[i..];
     if rest.starts_with(b"true") || rest.starts_with(b"null") {

@@ -29,7 +29,8 @@ fn simd(t: &[u8]) -> Option<bool> {
 /// Everything that must hold for one input: nothing serde rejects is accepted; both
 /// stage 1s agree; the block validator accepts nothing the scalar one rejects, and on
 /// input without any whitespace byte they give the same answer (except at the depth
-/// limit: the scalar one does not count an innermost empty container).
+/// limits: the block validator stops at 64 levels, the scalar one at 128 not counting an
+/// innermost empty container).
 fn check_all(t: &str) {
     let fast = portable(t.as_bytes());
     if let Some(s) = simd(t.as_bytes()) {
@@ -41,7 +42,7 @@ fn check_all(t: &str) {
         "block validator accepts what the scalar one rejects: {t:?}"
     );
     let opens = t.bytes().filter(|c| matches!(c, b'[' | b'{')).count();
-    if opens < MAX_DEPTH && !t.bytes().any(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+    if opens < bits::MAX_DEPTH && !t.bytes().any(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
         assert_eq!(fast, slow, "validators disagree on {t:?}");
     }
     if certainly_valid(t) {
@@ -212,7 +213,7 @@ fn never_accepts_what_serde_rejects() {
             assert!(serde_ok(t), "accepted what serde rejects: {t:?}");
         }
     }
-    for n in [126, 127, 128, 129, 200] {
+    for n in [63, 64, 65, 126, 127, 128, 129, 200] {
         let deep = "[".repeat(n) + &"]".repeat(n);
         check_all(&deep);
         let deep_objects = "{\"a\":".repeat(n) + "1" + &"}".repeat(n);
@@ -222,7 +223,13 @@ fn never_accepts_what_serde_rejects() {
     let deep = "[".repeat(200) + &"]".repeat(200);
     assert!(!certainly_valid(&deep) && !portable(deep.as_bytes()));
     let ok_deep = "[".repeat(100) + &"]".repeat(100);
-    assert!(portable(ok_deep.as_bytes()) && serde_ok(&ok_deep));
+    assert!(certainly_valid(&ok_deep) && serde_ok(&ok_deep));
+    // The block validator's own limit: 64 levels.
+    let (at, over) = (
+        ["[".repeat(64), "]".repeat(64)].concat(),
+        ["[".repeat(65), "]".repeat(65)].concat(),
+    );
+    assert!(portable(at.as_bytes()) && !portable(over.as_bytes()));
 }
 
 #[test]
