@@ -239,6 +239,12 @@ fn unsure_cases_go_the_slow_way_without_being_rejected_there() {
         assert!(!certainly_valid(t), "{t}");
         assert!(serde_ok(t), "{t}");
     }
+    // Whitespace around the value only: the block validator decides (the scalar one
+    // would refuse the tab and the line feed).
+    let padded = "\t\r\n {\"a\":[1,2]} \r\n\t";
+    assert!(!scalar::certainly_valid(padded) && serde_ok(padded));
+    assert_eq!(certainly_valid(padded), simd(b"{}").is_some());
+    assert!(!certainly_valid(" \t "));
     // Spaces between tokens: the block validator is unsure, the scalar one accepts.
     let spaced = r#"{"a": [1, 2], "b": {"c": null}}"#;
     assert!(!portable(spaced.as_bytes()) && certainly_valid(spaced));
