@@ -31,7 +31,7 @@
 //!   but not records; the first two also count in [`ReadReport::failed_files`].
 //!   `records = events + skipped` always holds.
 
-mod validate;
+pub mod validate;
 
 use crate::ingest::{Event, EventMeta};
 use crate::prefilter::{Prefilter, Scratch};

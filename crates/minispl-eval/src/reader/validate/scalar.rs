@@ -1,6 +1,7 @@
-//! A fast check that a record is one valid JSON value (issue 6 §4: the reader validates
-//! every raw record, and a full `serde_json` pass was the largest cost of a detection run
-//! that the prefilter otherwise makes cheap).
+//! The portable validator: a byte-at-a-time recursive-descent check (issue 6 §4). It is
+//! the fallback on CPUs without AVX2, and behind the SIMD check for the records that one
+//! leaves unsure (whitespace between tokens, e.g. `{"a": 1}`), so its answers stay those
+//! of the original validator.
 //!
 //! It only ever says "certainly valid": whenever it is unsure (a control character, an
 //! exponent, a `\u` surrogate, deep nesting, any syntax error) it answers `false` and the
@@ -10,8 +11,7 @@
 //! Strings are skipped with `memchr2` (the quote or a backslash), which is where a
 //! CloudTrail record spends most of its bytes.
 
-/// `serde_json`'s default recursion limit; deeper documents go the slow way.
-const MAX_DEPTH: usize = 128;
+use super::MAX_DEPTH;
 
 /// True only if `text` is a JSON value with nothing but whitespace around it.
 pub fn certainly_valid(text: &str) -> bool {

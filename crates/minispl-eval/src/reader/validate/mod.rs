@@ -1,0 +1,79 @@
+//! A fast check that a record is one valid JSON value (issue 6 §4: the reader validates
+//! every raw record, and a full `serde_json` pass was the largest cost of a detection run
+//! that the prefilter otherwise makes cheap; then the scalar validator itself was ~43% of
+//! a search that skips every event, at ≈ 2 GB/s).
+//!
+//! Two validators, tried in turn:
+//! - on x86_64 CPUs with AVX2 and PCLMULQDQ (detected at run time), a simdjson-style block
+//!   validator (`bits.rs` for the grammar on bitmasks, `avx2.rs` for the classification),
+//!   for documents with no whitespace between tokens, as CloudTrail writes them;
+//! - when it is unsure, or on other CPUs, the byte-at-a-time validator (`scalar.rs`),
+//!   which also handles spaces between tokens.
+//!
+//! Both only ever say "certainly valid": whenever unsure (a control character, an exponent,
+//! a `\u` surrogate, deep nesting, any syntax error) they answer `false` and the reader asks
+//! `serde_json`, which also writes the error message. So a record is never accepted that
+//! `serde_json` would reject; a valid one may go the slow way.
+//!
+//! `cargo bench --bench validate` compares them with `std::str::from_utf8` and `serde_json`.
+
+mod bits;
+mod scalar;
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)] // std::arch intrinsics, each block with its SAFETY comment.
+mod avx2;
+
+/// `serde_json`'s default recursion limit; deeper documents go the slow way.
+const MAX_DEPTH: usize = 128;
+
+/// True only if `text` is a JSON value with nothing but whitespace around it that
+/// `serde_json` accepts; `false` when unsure.
+pub fn certainly_valid(text: &str) -> bool {
+    // JSON's whitespace around the value (what serde_json skips) is left out of the block
+    // validator, which accepts none.
+    let value = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    block_valid(value) || scalar::certainly_valid(text)
+}
+
+/// The original byte-at-a-time validator alone (for the benchmark; same contract).
+#[doc(hidden)]
+pub fn scalar_certainly_valid(text: &str) -> bool {
+    scalar::certainly_valid(text)
+}
+
+/// The block validator alone (for the benchmark; same contract, but any whitespace
+/// between tokens answers `false`): `None` when the CPU lacks AVX2 or PCLMULQDQ.
+#[doc(hidden)]
+pub fn simd_certainly_valid(text: &str) -> Option<bool> {
+    simd_available().then(|| block_valid(text))
+}
+
+fn simd_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("pclmulqdq")
+            && std::arch::is_x86_feature_detected!("bmi1")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[inline]
+#[allow(unsafe_code)] // calls the AVX2 entry after detecting its features.
+fn block_valid(text: &str) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if simd_available() {
+        // SAFETY: the features `avx2::check` is compiled for were detected just above.
+        return unsafe { avx2::check(text.as_bytes()) };
+    }
+    let _ = text;
+    false
+}
+
+#[cfg(test)]
+#[allow(unsafe_code)]
+mod tests;

@@ -1,0 +1,460 @@
+//! The validators against `serde_json` and against each other (issue 6 §4): the block
+//! validator must never accept what serde_json rejects, must accept the records CloudTrail
+//! writes, and its AVX2 and portable stage 1 must agree on every input.
+
+use super::bits::{self, Portable, Stage1};
+use super::*;
+use proptest::prelude::*;
+
+fn serde_ok(t: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
+}
+
+/// The block validator with the portable stage 1.
+fn portable(t: &[u8]) -> bool {
+    bits::check(t, &mut Portable::default())
+}
+
+/// The block validator with the AVX2 stage 1, when the CPU has it.
+fn simd(t: &[u8]) -> Option<bool> {
+    #[cfg(target_arch = "x86_64")]
+    if simd_available() {
+        // SAFETY: the features were detected just above.
+        return Some(unsafe { avx2::check(t) });
+    }
+    let _ = t;
+    None
+}
+
+/// Everything that must hold for one input: nothing serde rejects is accepted; both
+/// stage 1s agree; the block validator accepts nothing the scalar one rejects, and on
+/// input without any whitespace byte they give the same answer (except at the depth
+/// limits: the block validator stops at 64 levels, the scalar one at 128 not counting an
+/// innermost empty container).
+fn check_all(t: &str) {
+    let fast = portable(t.as_bytes());
+    if let Some(s) = simd(t.as_bytes()) {
+        assert_eq!(s, fast, "AVX2 and portable stage 1 disagree on {t:?}");
+    }
+    let slow = scalar::certainly_valid(t);
+    assert!(
+        !fast || slow,
+        "block validator accepts what the scalar one rejects: {t:?}"
+    );
+    let opens = t.bytes().filter(|c| matches!(c, b'[' | b'{')).count();
+    if opens < bits::MAX_DEPTH && !t.bytes().any(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+        assert_eq!(fast, slow, "validators disagree on {t:?}");
+    }
+    if certainly_valid(t) {
+        assert!(serde_ok(t), "accepted what serde rejects: {t:?}");
+    }
+}
+
+/// Compact records like CloudTrail's: nested objects and arrays, escapes, numbers,
+/// literals, empty containers, non-ASCII text, strings across 64-byte blocks.
+fn seeds() -> Vec<String> {
+    let cloudtrail = serde_json::json!({
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "AssumedRole", "principalId": "AROA:sess",
+            "arn": "arn:aws:sts::123456789012:assumed-role/Admin/sess",
+            "sessionContext": {"attributes": {"creationDate": "2023-11-14T22:13:20Z",
+                "mfaAuthenticated": "false"}, "sessionIssuer": {}}},
+        "eventTime": "2023-11-14T22:13:20Z",
+        "eventSource": "ecr.amazonaws.com",
+        "eventName": "PutImage",
+        "sourceIPAddress": "47.17.51.123",
+        "userAgent": "aws-cli/2.13.0 Python/3.11.4 \"quoted\" back\\slash tab\tnl\n é ✓",
+        "requestParameters": {"repositoryName": "app/web", "imageManifest":
+            "{\"schemaVersion\":2,\"layers\":[{\"digest\":\"sha256:abc\",\"size\":123}]}",
+            "imageTag": "v1.2.3", "empty": "", "list": [], "obj": {}},
+        "responseElements": null,
+        "additionalEventData": {"bytes": 0, "neg": -12, "frac": 0.5, "negfrac": -0.25,
+            "big": 12345678901234567890u64, "flags": [true, false, null, [], [{}], [[1, 2], 3]]},
+        "readOnly": false,
+        "managementEvent": true,
+        "resources": [{"ARN": "arn:aws:ecr:us-east-1:123456789012:repository/app/web",
+            "accountId": "123456789012", "type": "AWS::ECR::Repository"}],
+        "unicode": "\u{1F600} \u{0}\u{1f}",
+    });
+    let mut v = vec![
+        serde_json::to_string(&cloudtrail).unwrap(),
+        r#"{"a":1,"b":[true,false,null,-0.5,"x\"y\\z\/\u00e9"],"c":{},"d":[]}"#.to_string(),
+        r#"[{"k":"v"},{"k2":[1,[2,[3,{"x":"\\\\\""}]]]},"",0,-0,1.25]"#.to_string(),
+        r#""a string \"with\" \\ escapes \b\f\n\r\t \u0041\uFFFF""#.to_string(),
+    ];
+    // Keys and values longer than a block: the key's closing quote found two blocks on.
+    v.push(format!(
+        r#"{{"x":1,"{}":[2],"y":"{}"}}"#,
+        "k".repeat(150),
+        "v".repeat(150)
+    ));
+    // Escape runs of every length ending at and across a block boundary.
+    for n in 0..6 {
+        let mut s = String::from("{\"k\":\"");
+        while s.len() < 62 - n {
+            s.push('a');
+        }
+        s.push_str(&"\\\\".repeat(n));
+        s.push_str("\\\"\",\"z\":[1]}");
+        v.push(s);
+    }
+    v
+}
+
+#[test]
+fn seeds_are_valid_and_accepted_by_the_block_validator() {
+    for s in seeds() {
+        assert!(serde_ok(&s), "{s}");
+        assert!(portable(s.as_bytes()), "{s}");
+        assert_ne!(simd(s.as_bytes()), Some(false), "{s}");
+        assert!(certainly_valid(&s), "{s}");
+    }
+}
+
+#[test]
+fn accepts_ordinary_records() {
+    for t in [
+        r#"{"a":1,"b":[true,false,null,-0.5,"x\"y\\z\/\u00e9"],"c":{}, "d" : [ ] }"#,
+        "{}",
+        "[]",
+        r#"  {"k": "v"}  "#,
+        r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"n":12345}"#,
+        "1",
+        "\"\"",
+        "null",
+    ] {
+        assert!(certainly_valid(t), "{t}");
+        assert!(serde_ok(t), "{t}");
+        check_all(t);
+    }
+}
+
+/// Invalid and borderline inputs: never accepted unless serde accepts them.
+#[test]
+fn never_accepts_what_serde_rejects() {
+    let cases = [
+        "",
+        "{",
+        "}",
+        "{]",
+        "[}",
+        r#"{"a"}"#,
+        r#"{"a":}"#,
+        r#"{"a":1,}"#,
+        "[1,]",
+        "[01]",
+        "[1.]",
+        "[-]",
+        "[.5]",
+        "[1e5]",
+        "[1E400]",
+        r#"["\x"]"#,
+        r#"["\u12g4"]"#,
+        r#"["\ud800"]"#,
+        r#"["\udc00\ud800"]"#,
+        "[\"a\tb\"]",
+        "[\"a\u{1}b\"]",
+        "[tru]",
+        "[nul]",
+        "[falsey]",
+        "{} {}",
+        "{}{}",
+        "{}x",
+        r#"{"a":1 "b":2}"#,
+        r#"{"a":1"b":2}"#,
+        r#"{a:1}"#,
+        "[1 2]",
+        r#"{"a":[1,{"b":[}]}"#,
+        "\"unterminated",
+        "[\"\\",
+        "\u{feff}{}",
+        r#"{"a","b":1}"#,
+        r#"{"a":1:2}"#,
+        r#"["a":1]"#,
+        r#"{"a"::1}"#,
+        r#"{,"a":1}"#,
+        "[,1]",
+        "[1,,2]",
+        "1,2",
+        "[1]]",
+        "[[1]",
+        r#"{"a":{"b":1}"c":2}"#,
+        r#"["a""b"]"#,
+        "[1\"a\"]",
+        "[\"a\"1]",
+        "[true1]",
+        "[-01]",
+        "[--1]",
+        "[1-2]",
+        "[+1]",
+        "[\\\"a\"]",
+        "[\"a\\\"]",
+        ":",
+        ",",
+        "\"a\":1",
+        "[1}",
+        "{\"a\":1]",
+        "[{]}",
+        r#"{"a":1,"b"}"#,
+        r#"{"a":[]"b":1}"#,
+        "[[]{}]",
+        "[{}[]]",
+        "[\"\\u00\"]",
+        "[\"\\",
+        "[\"\\u",
+        "0x10",
+        "[NaN]",
+        "[Infinity]",
+        "[1.5.5]",
+    ];
+    for t in cases {
+        check_all(t);
+        if certainly_valid(t) {
+            assert!(serde_ok(t), "accepted what serde rejects: {t:?}");
+        }
+    }
+    for n in [63, 64, 65, 126, 127, 128, 129, 200] {
+        let deep = "[".repeat(n) + &"]".repeat(n);
+        check_all(&deep);
+        let deep_objects = "{\"a\":".repeat(n) + "1" + &"}".repeat(n);
+        check_all(&deep_objects);
+    }
+    // Deeper than serde's recursion limit: left to serde.
+    let deep = "[".repeat(200) + &"]".repeat(200);
+    assert!(!certainly_valid(&deep) && !portable(deep.as_bytes()));
+    let ok_deep = "[".repeat(100) + &"]".repeat(100);
+    assert!(certainly_valid(&ok_deep) && serde_ok(&ok_deep));
+    // The block validator's own limit: 64 levels.
+    let (at, over) = (
+        ["[".repeat(64), "]".repeat(64)].concat(),
+        ["[".repeat(65), "]".repeat(65)].concat(),
+    );
+    assert!(portable(at.as_bytes()) && !portable(over.as_bytes()));
+}
+
+#[test]
+fn unsure_cases_go_the_slow_way_without_being_rejected_there() {
+    // Valid for serde, but left to it: exponents, tabs, surrogate pairs.
+    for t in ["[1e5]", "{\"a\":\t1}", r#"["\ud83d\ude00"]"#] {
+        assert!(!certainly_valid(t), "{t}");
+        assert!(serde_ok(t), "{t}");
+    }
+    // Whitespace around the value only: the block validator decides (the scalar one
+    // would refuse the tab and the line feed).
+    let padded = "\t\r\n {\"a\":[1,2]} \r\n\t";
+    assert!(!scalar::certainly_valid(padded) && serde_ok(padded));
+    assert_eq!(certainly_valid(padded), simd(b"{}").is_some());
+    assert!(!certainly_valid(" \t "));
+    // Spaces between tokens: the block validator is unsure, the scalar one accepts.
+    let spaced = r#"{"a": [1, 2], "b": {"c": null}}"#;
+    assert!(!portable(spaced.as_bytes()) && certainly_valid(spaced));
+}
+
+/// The bytes the mutations insert or substitute: JSON's syntax, digits, escapes, control
+/// bytes, whitespace, letters of the literals.
+const MUTATIONS: &[u8] = b"\"\\{}[]:,0159-.eE \t\n\x01\x1fuatfn/x";
+
+fn mutate(seed: &str, pos: usize, op: u8, byte: u8) -> Option<String> {
+    let mut b = seed.as_bytes().to_vec();
+    match op % 3 {
+        0 => b.insert(pos.min(b.len()), byte),
+        1 if pos < b.len() => {
+            b.remove(pos);
+        }
+        2 if pos < b.len() => b[pos] = byte,
+        _ => return None,
+    }
+    String::from_utf8(b).ok()
+}
+
+/// Every single-byte insertion, deletion and substitution at every position of the
+/// shorter seeds, and around every 64-byte block boundary of the long one.
+#[test]
+fn every_single_mutation_of_the_seeds() {
+    for seed in seeds() {
+        let positions: Vec<usize> = if seed.len() <= 200 {
+            (0..=seed.len()).collect()
+        } else {
+            (0..=seed.len())
+                .filter(|p| matches!(p % 64, 0..=3 | 60..=63) || *p + 4 >= seed.len())
+                .collect()
+        };
+        for pos in positions {
+            for op in 0..3 {
+                for &byte in MUTATIONS {
+                    if let Some(m) = mutate(&seed, pos, op, byte) {
+                        check_all(&m);
+                    }
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Several random mutations, positions biased to 64-byte block boundaries.
+    #[test]
+    fn random_mutations_never_accept_what_serde_rejects(
+        seed in 0usize..16,
+        edits in prop::collection::vec((0usize..40, 0i32..8, 0u8..3, 0usize..MUTATIONS.len()), 1..5),
+    ) {
+        let seeds = seeds();
+        let mut text = seeds[seed % seeds.len()].clone();
+        for (block, delta, op, byte) in edits {
+            let pos = (block * 64 + delta as usize).saturating_sub(4) % (text.len() + 1);
+            if let Some(m) = mutate(&text, pos, op, MUTATIONS[byte]) {
+                text = m;
+            }
+        }
+        check_all(&text);
+    }
+
+    /// Random JSON documents as `serde_json` writes them (compact) are accepted by the
+    /// block validator; one random mutation of them never makes it accept what serde
+    /// rejects.
+    #[test]
+    fn random_documents_are_accepted_and_their_mutations_checked(
+        doc in json_value(),
+        pos in any::<prop::sample::Index>(),
+        op in 0u8..3,
+        byte in 0usize..MUTATIONS.len(),
+    ) {
+        let text = serde_json::to_string(&doc).unwrap();
+        prop_assert!(portable(text.as_bytes()), "{}", text);
+        prop_assert_ne!(simd(text.as_bytes()), Some(false), "{}", text);
+        check_all(&text);
+        if let Some(m) = mutate(&text, pos.index(text.len() + 1), op, MUTATIONS[byte]) {
+            check_all(&m);
+        }
+    }
+
+    /// Arbitrary short strings over JSON's alphabet.
+    #[test]
+    fn random_json_alphabet_strings(text in "[\\[\\]{}:,\"\\\\0-9a-z.\\-é ]{0,140}") {
+        check_all(&text);
+    }
+}
+
+/// Any JSON value without exponents (serde writes integers and these decimals plainly):
+/// strings of any characters (control characters and quotes come out escaped), nested
+/// arrays and objects.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1000i32..1000, 1u32..99)
+            .prop_map(|(i, f)| Value::from(f64::from(i) + f64::from(f) / 100.0)),
+        ".{0,90}".prop_map(Value::String),
+        r#"[\\"/\x00-\x1fa\x{e9}\x{1F600}]{0,70}"#.prop_map(Value::String),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(serde_json::Value::Array),
+            prop::collection::vec((r#"[a-z"\\]{0,70}"#, inner), 0..8)
+                .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// AVX2 and portable stage 1 agree on every length 0..200 at every offset in a buffer
+/// (so every alignment), over a record with all the classes and over random bytes.
+#[test]
+fn simd_and_portable_agree_on_every_length_and_offset() {
+    let record = seeds().concat();
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let alphabet = b"\"\\{}[]:,0123456789-.truefalsn \x01ab";
+    let random: String = (0..300)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            alphabet[(rng % alphabet.len() as u64) as usize] as char
+        })
+        .collect();
+    for text in [record.as_str(), random.as_str()] {
+        let b = text.as_bytes();
+        for offset in 0..64 {
+            for len in 0..200 {
+                let Some(slice) = b.get(offset..offset + len) else {
+                    continue;
+                };
+                let Ok(s) = std::str::from_utf8(slice) else {
+                    continue;
+                };
+                check_all(s);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_masks_equal_portable_masks() {
+    if !simd_available() {
+        return;
+    }
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for round in 0..20_000 {
+        let mut block = [0u8; 64];
+        for c in block.iter_mut() {
+            // Half the rounds over all bytes, half over JSON's characters.
+            let r = next();
+            *c = if round % 2 == 0 {
+                r as u8
+            } else {
+                b"\"\\{}[]:,a \x1f\x20\x7f\x80\xff;|z"[(r % 18) as usize]
+            };
+        }
+        let mut p = Portable::default();
+        let expected = (p.classify(&block), p.saw_control());
+        // SAFETY: the features were detected above.
+        let got = unsafe { avx2::classify(&block) };
+        assert_eq!(got, expected, "{block:?}");
+        let x = next();
+        // SAFETY: as above.
+        assert_eq!(unsafe { avx2::prefix_xor(x) }, bits::portable_prefix_xor(x));
+    }
+}
+
+#[test]
+fn prefix_xor_is_the_running_parity() {
+    for x in [0u64, 1, 0b1001, 1 << 63, !0, 0x8000_0000_0000_0001] {
+        let mut parity = 0;
+        let mut expected = 0u64;
+        for i in 0..64 {
+            parity ^= (x >> i) & 1;
+            expected |= parity << i;
+        }
+        assert_eq!(bits::portable_prefix_xor(x), expected, "{x:b}");
+    }
+}
+
+/// Every record of a generated CloudTrail file is accepted by the block validator (set
+/// `MINISPL_VALIDATE_FILE`; by default `/tmp/ct20k.jsonl` when it exists).
+#[test]
+fn generated_cloudtrail_records_are_all_accepted() {
+    let path = std::env::var("MINISPL_VALIDATE_FILE").unwrap_or("/tmp/ct20k.jsonl".into());
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    for (n, line) in text.lines().enumerate() {
+        assert!(portable(line.as_bytes()), "line {} of {path}", n + 1);
+        assert_ne!(
+            simd(line.as_bytes()),
+            Some(false),
+            "line {} of {path}",
+            n + 1
+        );
+    }
+}
