@@ -10,6 +10,8 @@
 //! (issue 3: "a pipeline that references five fields must not pay for materialising five
 //! hundred").
 
+pub mod scan;
+
 use crate::plan::FieldSet;
 use crate::row::Row;
 use crate::value::Value;
@@ -35,11 +37,33 @@ pub fn extract_json(raw: &str, wanted: &FieldSet, row: &mut Row) -> usize {
     n
 }
 
-/// The selected leaves of the JSON text `raw`, or `None` if it is not valid JSON. Reads the
-/// text once without building a document tree: subtrees that cannot lead to a selected
-/// name are skipped by the parser (`IgnoredAny`), so their keys and strings are never
-/// allocated.
+/// The selected leaves of the JSON text `raw`, or `None` if it is not valid JSON.
+///
+/// Exact names go through the hand-written [`scan`] (issue 6: W3/W4 spent a third of
+/// their time in the `serde_json` walk); whenever it is unsure (odd whitespace, escaped
+/// keys, surrogates, invalid text...) the `serde_json` walk answers, so the result is
+/// always that of [`flatten_text_serde`].
 pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+    if scan::serves(wanted) {
+        let sel = wanted.selector();
+        if let Some(leaves) = scan::scan(raw, sel) {
+            let names = sel.names();
+            return Some(
+                leaves
+                    .into_iter()
+                    .map(|(id, values)| (names[id as usize].clone(), values))
+                    .collect(),
+            );
+        }
+    }
+    flatten_text_serde(raw, wanted)
+}
+
+/// [`flatten_text`] by a `serde_json` walk (the reference the scanner is tested against,
+/// and its fallback). Reads the text once without building a document tree: subtrees
+/// that cannot lead to a selected name are skipped by the parser (`IgnoredAny`), so their
+/// keys and strings are never allocated.
+pub fn flatten_text_serde(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
     let mut out: IndexMap<String, Vec<String>> = IndexMap::new();
     let mut path = String::new();
     let mut de = serde_json::Deserializer::from_str(raw);
