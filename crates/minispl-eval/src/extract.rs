@@ -27,12 +27,12 @@ pub fn extract_json(raw: &str, wanted: &FieldSet, row: &mut Row) -> usize {
         // nothing, no error).
         return 0;
     }
-    let Some(fields) = flatten_text(raw, wanted) else {
+    let Some(fields) = extract_values(raw, wanted) else {
         return 0;
     };
     let n = fields.len();
-    for (name, values) in fields {
-        row.set(name, Value::multi(values));
+    for (name, value) in fields {
+        row.set(name, value);
     }
     n
 }
@@ -44,6 +44,26 @@ pub fn extract_json(raw: &str, wanted: &FieldSet, row: &mut Row) -> usize {
 /// keys, surrogates, invalid text...) the `serde_json` walk answers, so the result is
 /// always that of [`flatten_text_serde`].
 pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+    let fields = extract_values(raw, wanted)?;
+    Some(
+        fields
+            .into_iter()
+            .map(|(name, value)| {
+                let values = match value {
+                    Value::Multi(values) => values,
+                    Value::Str(one) => vec![one],
+                    // Extraction only produces strings.
+                    other => other.to_strings(),
+                };
+                (name, values)
+            })
+            .collect(),
+    )
+}
+
+/// [`flatten_text`] with each field's values as the field value (`Value::multi`): what a
+/// row receives.
+pub fn extract_values(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Value)>> {
     if scan::serves(wanted) {
         let sel = wanted.selector();
         if let Some(leaves) = scan::scan(raw, sel) {
@@ -51,12 +71,18 @@ pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<Str
             return Some(
                 leaves
                     .into_iter()
-                    .map(|(id, values)| (names[id as usize].clone(), values))
+                    .map(|(id, value)| (names[id as usize].clone(), value))
                     .collect(),
             );
         }
     }
-    flatten_text_serde(raw, wanted)
+    let fields = flatten_text_serde(raw, wanted)?;
+    Some(
+        fields
+            .into_iter()
+            .map(|(name, values)| (name, Value::multi(values)))
+            .collect(),
+    )
 }
 
 /// [`flatten_text`] by a `serde_json` walk (the reference the scanner is tested against,

@@ -18,6 +18,7 @@
 //! also decides what is invalid. So it can never accept what was rejected before.
 
 use crate::plan::{BuildFxHasher, FieldSet};
+use crate::value::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// Documents nested deeper than this go the slow way (`serde_json` stops at 128).
@@ -146,8 +147,9 @@ impl Selector {
 }
 
 /// Extracted leaves, in order of each name's first occurrence: the name's index in
-/// [`Selector::names`] and its values in document order.
-pub type Leaves = Vec<(u32, Vec<String>)>;
+/// [`Selector::names`] and its value (one string, or a multivalue in document order:
+/// built as `Value::multi` would, without a list per single value).
+pub type Leaves = Vec<(u32, Value)>;
 
 /// The leaves of the JSON object `raw` that `sel` selects, or `None` when the scanner is
 /// not certain (see the module comment): the caller then asks `serde_json`.
@@ -220,9 +222,15 @@ impl Scanner<'_> {
         let slot = &mut self.slots[id as usize];
         if *slot == u32::MAX {
             *slot = self.out.len() as u32;
-            self.out.push((id, vec![text]));
-        } else {
-            self.out[*slot as usize].1.push(text);
+            self.out.push((id, Value::Str(text)));
+            return;
+        }
+        let value = &mut self.out[*slot as usize].1;
+        match value {
+            Value::Str(first) => *value = Value::Multi(vec![std::mem::take(first), text]),
+            Value::Multi(values) => values.push(text),
+            // Only strings are emitted.
+            _ => {}
         }
     }
 
@@ -557,7 +565,7 @@ mod tests {
         scan(doc, sel).map(|leaves| {
             leaves
                 .into_iter()
-                .map(|(id, v)| (sel.names()[id as usize].clone(), v))
+                .map(|(id, v)| (sel.names()[id as usize].clone(), v.to_strings()))
                 .collect()
         })
     }
