@@ -396,10 +396,10 @@ impl indexmap::Equivalent<GroupKey> for BorrowedKey<'_> {
 
 /// Grouped accumulators with the group cap.
 ///
-/// Group keys are hashed with the standard library's keyed SipHash (`RandomState`), not
-/// a fast unkeyed hash: BY values come from the events, and a CLI run over logs an
-/// attacker may have written (incident response) must not turn quadratic on crafted
-/// colliding values. A per-row lookup is one hash of the borrowed values and no
+/// Group keys are hashed with foldhash seeded at random per process, not a fast unkeyed
+/// hash (FxHash): BY values come from the events, and a CLI run over logs an attacker
+/// may have written (incident response) must not turn quadratic on colliding values
+/// prepared in advance. A per-row lookup is one hash of the borrowed values and no
 /// allocation unless the group is new (issue 6).
 #[derive(Debug)]
 pub struct Groups {
@@ -409,7 +409,7 @@ pub struct Groups {
     max_groups: usize,
     span: Span,
     /// The keys, in order of first appearance: a key's index is its group's index.
-    index: indexmap::IndexSet<GroupKey>,
+    index: indexmap::IndexSet<GroupKey, crate::row::NameHasher>,
     states: Vec<AggState>,
     needs_time: bool,
 }
@@ -423,7 +423,7 @@ impl Groups {
             fill: None,
             max_groups,
             span,
-            index: indexmap::IndexSet::new(),
+            index: indexmap::IndexSet::default(),
             states: Vec::new(),
             needs_time: aggs.needs_time(),
         };
