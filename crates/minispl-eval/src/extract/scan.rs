@@ -237,7 +237,7 @@ impl Scanner<'_> {
     /// A string at the opening quote: the byte range of its contents and whether it has
     /// escapes. `None` for anything `serde_json` might treat differently (a surrogate
     /// `\u` escape: paired or not, serde decides) or reject.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<(usize, usize, bool)> {
         self.i += 1;
         let start = self.i;
@@ -506,7 +506,7 @@ impl Scanner<'_> {
 /// `memchr2`'s set-up per call cost more than the search (issue 6: ~10% of W3's
 /// instructions). SSE2 is part of x86_64 itself (no runtime detection needed): 16 bytes
 /// per step, the last partial block scalar.
-#[inline]
+#[inline(always)]
 pub fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
@@ -525,7 +525,7 @@ pub fn find_scalar(b: &[u8]) -> Option<usize> {
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline]
+#[inline(always)]
 #[allow(unsafe_code)]
 fn find_sse2(b: &[u8]) -> Option<usize> {
     use std::arch::x86_64::{
