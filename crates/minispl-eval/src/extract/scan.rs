@@ -6,13 +6,13 @@
 //! the CPU time. Here the selected names are compiled once into a [`Selector`]: a state per
 //! path that can still lead to a selected name, with the object keys (and the `{}` array
 //! step) that move on from it. The scanner compares each key's bytes with the few keys of
-//! its state, never builds a path, and skips everything else (strings with `memchr2`).
+//! its state, never builds a path, and skips everything else (strings 16 bytes a step).
 //!
 //! It only ever gives an answer when it is certain that the `serde_json` walk gives the
 //! same one: the text must be valid JSON as `serde_json` reads it, and the names and
 //! values (R4.7, R4.13: `a.b`, one `{}` per array level, document order, `null` absent,
 //! duplicate keys appended; numbers as `serde_json` renders them) must follow from the
-//! same rules. Whenever it is unsure (a control byte anywhere, tab or newline as
+//! same rules. Whenever it is unsure (a control byte in a string, tab or newline as
 //! whitespace, an escaped or empty key on a walked path, a `\u` surrogate, deep nesting,
 //! any syntax error) it answers `None` and the caller asks the `serde_json` walk, which
 //! also decides what is invalid. So it can never accept what was rejected before.
@@ -155,14 +155,8 @@ pub type Leaves = Vec<(u32, Value)>;
 /// not certain (see the module comment): the caller then asks `serde_json`.
 pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
     let b = raw.as_bytes();
-    // No control byte may occur inside a string, and `memchr2` skips strings without
-    // looking: any control byte (also tab or newline between tokens) goes the slow way.
-    // Branch-free per block so that the compiler vectorises it.
-    if b.chunks(64)
-        .any(|block| block.iter().fold(false, |seen, &c| seen | (c < 0x20)))
-    {
-        return None;
-    }
+    // Control bytes: inside a string the search for its end stops at one (unsure);
+    // between tokens only spaces are accepted, so a tab or newline there is unsure too.
     let mut s = Scanner {
         text: raw,
         b,
@@ -243,12 +237,17 @@ impl Scanner<'_> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let off = find_quote_or_backslash(self.b.get(self.i..)?)?;
+            let off = find_string_stop(self.b.get(self.i..)?)?;
             self.i += off;
-            if self.b[self.i] == b'"' {
-                let end = self.i;
-                self.i += 1;
-                return Some((start, end, escaped));
+            match self.b[self.i] {
+                b'"' => {
+                    let end = self.i;
+                    self.i += 1;
+                    return Some((start, end, escaped));
+                }
+                b'\\' => {}
+                // A control byte, which JSON does not allow inside a string.
+                _ => return None,
             }
             escaped = true;
             match self.b.get(self.i + 1)? {
@@ -500,14 +499,16 @@ impl Scanner<'_> {
     }
 }
 
-/// The position of the first `"` or `\\` in `b`: where a string ends or has an escape.
+/// The position of the first `"`, `\\` or control byte (below 0x20) in `b`: where a
+/// string ends, has an escape, or is invalid JSON.
 ///
 /// Most strings of a CloudTrail record are short (keys, ids, names: 5–40 bytes), where
 /// `memchr2`'s set-up per call cost more than the search (issue 6: ~10% of W3's
-/// instructions). SSE2 is part of x86_64 itself (no runtime detection needed): 16 bytes
-/// per step, the last partial block scalar.
+/// instructions); looking for control bytes here too spares a pass over the whole record.
+/// SSE2 is part of x86_64 itself (no runtime detection needed): 16 bytes per step, the
+/// last partial block scalar.
 #[inline(always)]
-pub fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
+pub fn find_string_stop(b: &[u8]) -> Option<usize> {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         find_sse2(b)
@@ -518,10 +519,10 @@ pub fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// The portable [`find_quote_or_backslash`].
+/// The portable [`find_string_stop`].
 #[inline]
 pub fn find_scalar(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'"' || c == b'\\')
+    b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -529,7 +530,8 @@ pub fn find_scalar(b: &[u8]) -> Option<usize> {
 #[allow(unsafe_code)]
 fn find_sse2(b: &[u8]) -> Option<usize> {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
     };
     let mut i = 0;
     // SAFETY: SSE2 is enabled for this target (the cfg above), so the intrinsics exist;
@@ -538,11 +540,17 @@ fn find_sse2(b: &[u8]) -> Option<usize> {
     unsafe {
         let quote = _mm_set1_epi8(b'"' as i8);
         let backslash = _mm_set1_epi8(b'\\' as i8);
+        let control = _mm_set1_epi8(0x1f);
         while i + 16 <= b.len() {
             let block = _mm_loadu_si128(b.as_ptr().add(i).cast::<__m128i>());
+            // Unsigned `max(c, 0x1f) == 0x1f` is `c <= 0x1f`.
+            let low = _mm_cmpeq_epi8(_mm_max_epu8(block, control), control);
             let hits = _mm_or_si128(
-                _mm_cmpeq_epi8(block, quote),
-                _mm_cmpeq_epi8(block, backslash),
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(block, quote),
+                    _mm_cmpeq_epi8(block, backslash),
+                ),
+                low,
             );
             let mask = _mm_movemask_epi8(hits) as u32;
             if mask != 0 {
@@ -773,28 +781,27 @@ mod tests {
     }
 
     #[test]
-    fn quote_search_simd_equals_scalar_for_every_length_and_alignment() {
-        // A buffer with room for every alignment; the special byte at every position of
-        // every length, alone, after the other one, and absent.
+    fn string_stop_search_simd_equals_scalar_for_every_length_and_alignment() {
+        let reference = |s: &[u8]| s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        // A buffer with room for every alignment; each stop byte at every position of
+        // every length, alone and before another stop, and no stop at all.
         let mut buf = vec![b'a'; 256 + 16];
         for align in 0..16 {
             for len in 0..200 {
                 let slice = |buf: &[u8]| buf[align..align + len].to_vec();
                 let plain = slice(&buf);
-                assert_eq!(find_quote_or_backslash(&plain), None);
+                assert_eq!(find_string_stop(&plain), None);
                 assert_eq!(find_scalar(&plain), None);
-                assert_eq!(memchr::memchr2(b'"', b'\\', &plain), None);
                 for pos in 0..len {
-                    for special in [b'"', b'\\'] {
+                    for special in [b'"', b'\\', 0x00, 0x0a, 0x1f] {
                         buf[align + pos] = special;
                         if pos + 3 < len {
                             buf[align + pos + 3] = b'"';
                         }
                         let s = slice(&buf);
-                        let expected = memchr::memchr2(b'"', b'\\', &s);
-                        assert_eq!(expected, Some(pos));
-                        assert_eq!(find_quote_or_backslash(&s), expected, "{align} {len} {pos}");
-                        assert_eq!(find_scalar(&s), expected);
+                        assert_eq!(reference(&s), Some(pos));
+                        assert_eq!(find_string_stop(&s), Some(pos), "{align} {len} {pos}");
+                        assert_eq!(find_scalar(&s), Some(pos));
                         buf[align + pos] = b'a';
                         if pos + 3 < len {
                             buf[align + pos + 3] = b'a';
@@ -803,12 +810,50 @@ mod tests {
                 }
             }
         }
-        // Bytes that differ from the specials by one bit, and non-ASCII bytes.
-        let near: Vec<u8> = (0..=255u8).filter(|&c| c != b'"' && c != b'\\').collect();
-        assert_eq!(find_quote_or_backslash(&near), None);
-        let mut with = near.clone();
-        with.push(b'\\');
-        assert_eq!(find_quote_or_backslash(&with), Some(near.len()));
+        // Every other byte (space, DEL, non-ASCII, bytes one bit away from the stops)
+        // is not a stop, at every offset within a 16-byte block.
+        let others: Vec<u8> = (0x20..=0xffu8)
+            .filter(|&c| c != b'"' && c != b'\\')
+            .collect();
+        for skip in 0..16 {
+            let s = &others[skip..];
+            assert_eq!(find_string_stop(s), None);
+            assert_eq!(find_scalar(s), None);
+            for stop in [b'"', b'\\', 0x00, 0x1f] {
+                let mut with = s.to_vec();
+                with.push(stop);
+                assert_eq!(find_string_stop(&with), Some(s.len()));
+                assert_eq!(find_scalar(&with), Some(s.len()));
+            }
+        }
+    }
+
+    #[test]
+    fn control_bytes_are_left_to_serde() {
+        // Raw control bytes inside strings are invalid JSON; as whitespace they are
+        // valid but the scanner only reads spaces. Either way the serde walk answers.
+        let wanted = set(&["a", "b"]);
+        for doc in [
+            "{\"a\":\"x\u{1}y\"}",
+            "{\"skipped\":\"x\ty\",\"a\":\"1\"}",
+            "{\"a\":\"1\",\n\"b\":\"2\"}",
+            "{\"a\":\"1\"}\n",
+            "\t{\"a\":\"1\"}",
+        ] {
+            assert_eq!(scanned(doc, &wanted), None, "{doc:?}");
+            assert_eq!(
+                crate::extract::flatten_text(doc, &wanted),
+                flatten_text_serde(doc, &wanted),
+                "{doc:?}"
+            );
+        }
+        assert_eq!(
+            crate::extract::flatten_text("{\"a\":\"1\",\n\"b\":\"2\"}", &wanted),
+            Some(vec![
+                ("a".into(), vec!["1".into()]),
+                ("b".into(), vec!["2".into()])
+            ])
+        );
     }
 
     #[test]
