@@ -348,7 +348,7 @@ impl Scanner<'_> {
                         .get(&self.b[start..end]);
                     match next {
                         Some(next) => self.walk(next, depth + 1)?,
-                        None => self.skip(depth + 1)?,
+                        None => self.skip_value(depth + 1)?,
                     }
                     self.ws();
                     match self.peek()? {
@@ -433,6 +433,18 @@ impl Scanner<'_> {
         }
     }
 
+    /// [`Scanner::skip`] with the commonest value, a string, handled in place: most
+    /// values are strings, and a call per value cost more than scanning it (issue 6).
+    #[inline(always)]
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        self.ws();
+        if self.peek() == Some(b'"') {
+            self.string().map(drop)
+        } else {
+            self.skip(depth)
+        }
+    }
+
     /// Check and step over a value no selected name lies in.
     fn skip(&mut self, depth: usize) -> Option<()> {
         self.ws();
@@ -455,7 +467,7 @@ impl Scanner<'_> {
                     }
                     self.string()?;
                     self.expect(b':')?;
-                    self.skip(depth + 1)?;
+                    self.skip_value(depth + 1)?;
                     self.ws();
                     match self.peek()? {
                         b',' => self.i += 1,
@@ -478,7 +490,7 @@ impl Scanner<'_> {
                     return Some(());
                 }
                 loop {
-                    self.skip(depth + 1)?;
+                    self.skip_value(depth + 1)?;
                     self.ws();
                     match self.peek()? {
                         b',' => self.i += 1,
