@@ -10,6 +10,8 @@
 //! (issue 3: "a pipeline that references five fields must not pay for materialising five
 //! hundred").
 
+pub mod scan;
+
 use crate::plan::FieldSet;
 use crate::row::Row;
 use crate::value::Value;
@@ -25,21 +27,69 @@ pub fn extract_json(raw: &str, wanted: &FieldSet, row: &mut Row) -> usize {
         // nothing, no error).
         return 0;
     }
-    let Some(fields) = flatten_text(raw, wanted) else {
+    let Some(fields) = extract_values(raw, wanted) else {
         return 0;
     };
     let n = fields.len();
-    for (name, values) in fields {
-        row.set(name, Value::multi(values));
+    for (name, value) in fields {
+        row.set(name, value);
     }
     n
 }
 
-/// The selected leaves of the JSON text `raw`, or `None` if it is not valid JSON. Reads the
-/// text once without building a document tree: subtrees that cannot lead to a selected
-/// name are skipped by the parser (`IgnoredAny`), so their keys and strings are never
-/// allocated.
+/// The selected leaves of the JSON text `raw`, or `None` if it is not valid JSON.
+///
+/// Exact names go through the hand-written [`scan`] (issue 6: W3/W4 spent a third of
+/// their time in the `serde_json` walk); whenever it is unsure (odd whitespace, escaped
+/// keys, surrogates, invalid text...) the `serde_json` walk answers, so the result is
+/// always that of [`flatten_text_serde`].
 pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+    let fields = extract_values(raw, wanted)?;
+    Some(
+        fields
+            .into_iter()
+            .map(|(name, value)| {
+                let values = match value {
+                    Value::Multi(values) => values,
+                    Value::Str(one) => vec![one],
+                    // Extraction only produces strings.
+                    other => other.to_strings(),
+                };
+                (name, values)
+            })
+            .collect(),
+    )
+}
+
+/// [`flatten_text`] with each field's values as the field value (`Value::multi`): what a
+/// row receives.
+pub fn extract_values(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Value)>> {
+    if scan::serves(wanted) {
+        let sel = wanted.selector();
+        if let Some(leaves) = scan::scan(raw, sel) {
+            let names = sel.names();
+            return Some(
+                leaves
+                    .into_iter()
+                    .map(|(id, value)| (names[id as usize].clone(), value))
+                    .collect(),
+            );
+        }
+    }
+    let fields = flatten_text_serde(raw, wanted)?;
+    Some(
+        fields
+            .into_iter()
+            .map(|(name, values)| (name, Value::multi(values)))
+            .collect(),
+    )
+}
+
+/// [`flatten_text`] by a `serde_json` walk (the reference the scanner is tested against,
+/// and its fallback). Reads the text once without building a document tree: subtrees
+/// that cannot lead to a selected name are skipped by the parser (`IgnoredAny`), so their
+/// keys and strings are never allocated.
+pub fn flatten_text_serde(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
     let mut out: IndexMap<String, Vec<String>> = IndexMap::new();
     let mut path = String::new();
     let mut de = serde_json::Deserializer::from_str(raw);

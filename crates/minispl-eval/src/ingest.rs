@@ -29,7 +29,7 @@ pub enum Event {
 use crate::env::Env;
 use crate::error::EvalError;
 use crate::plan::{FieldSet, Plan};
-use crate::profile::CompiledProfile;
+use crate::profile::{CompiledProfile, Needs};
 use crate::program::Context;
 use crate::value::{format_number, parse_number, Value};
 use std::sync::Arc;
@@ -40,8 +40,33 @@ use std::sync::Arc;
 pub struct Ingestor {
     env: Env,
     /// Compiled profiles with the fields the plan needs extracted for each.
-    profiles: Vec<(CompiledProfile, crate::plan::FieldSet)>,
+    profiles: Vec<Prepared>,
 }
+
+/// A compiled profile and what this run needs of it, decided once (issue 6: not per event).
+#[derive(Debug)]
+struct Prepared {
+    profile: CompiledProfile,
+    wanted: FieldSet,
+    needs: Needs,
+    /// Which of `sourcetype`, `source`, `host`, `index` `wanted` selects.
+    defaults: [bool; 4],
+}
+
+impl Prepared {
+    fn new(profile: CompiledProfile, wanted: FieldSet) -> Prepared {
+        let needs = profile.needs(&wanted);
+        let defaults = DEFAULT_FIELDS.map(|name| wanted.contains(name));
+        Prepared {
+            profile,
+            wanted,
+            needs,
+            defaults,
+        }
+    }
+}
+
+const DEFAULT_FIELDS: [&str; 4] = ["sourcetype", "source", "host", "index"];
 
 impl Ingestor {
     /// Compile the context's profiles (calculated fields, event types, lookups) once.
@@ -53,7 +78,7 @@ impl Ingestor {
             } else {
                 FieldSet::all()
             };
-            profiles.push((p.compile(ctx)?, wanted));
+            profiles.push(Prepared::new(p.compile(ctx)?, wanted));
         }
         Ok(Ingestor {
             env: ctx.env.clone(),
@@ -76,7 +101,7 @@ impl Ingestor {
                     wanted = FieldSet::all();
                 }
             }
-            profiles.push((p.compile(ctx)?, wanted));
+            profiles.push(Prepared::new(p.compile(ctx)?, wanted));
         }
         Ok(Ingestor {
             env: ctx.env.clone(),
@@ -84,11 +109,11 @@ impl Ingestor {
         })
     }
 
-    fn profile(&self, meta: &EventMeta) -> Option<&(CompiledProfile, crate::plan::FieldSet)> {
+    fn profile(&self, meta: &EventMeta) -> Option<&Prepared> {
         let st = meta.sourcetype.as_deref()?;
         self.profiles
             .iter()
-            .find(|(p, _)| p.profile.sourcetype == st)
+            .find(|p| p.profile.profile.sourcetype == st)
     }
 
     /// One event as a row.
@@ -106,11 +131,12 @@ impl Ingestor {
                     // so a default field outside it is never seen: skip its two
                     // allocations per event (issue 6, as CLOUDTRAIL.md §3 allows for
                     // extracted fields). `all` (pruning off) keeps every one.
-                    Some((_, wanted)) => set_default_fields_in(&mut row, &meta, wanted),
+                    Some(p) => set_default_fields_in(&mut row, &meta, p.defaults),
                     None => set_default_fields(&mut row, &meta),
                 }
-                if let Some((profile, wanted)) = profile {
-                    profile.apply(&mut row, true, wanted, &self.env)?;
+                if let Some(p) = profile {
+                    p.profile
+                        .apply_with(&mut row, true, &p.wanted, &p.needs, &self.env)?;
                 }
                 Ok(row)
             }
@@ -124,8 +150,9 @@ impl Ingestor {
                 }
                 normalise_time(&mut row, &self.env);
                 set_default_fields(&mut row, &meta);
-                if let Some((profile, wanted)) = self.profile(&meta) {
-                    profile.apply(&mut row, from_text, wanted, &self.env)?;
+                if let Some(p) = self.profile(&meta) {
+                    p.profile
+                        .apply_with(&mut row, from_text, &p.wanted, &p.needs, &self.env)?;
                 }
                 Ok(row)
             }
@@ -134,21 +161,15 @@ impl Ingestor {
 }
 
 fn set_default_fields(row: &mut Row, meta: &EventMeta) {
-    set_default_fields_in(row, meta, &FieldSet::all());
+    set_default_fields_in(row, meta, [true; 4]);
 }
 
-/// The default fields `wanted` selects.
-fn set_default_fields_in(row: &mut Row, meta: &EventMeta, wanted: &FieldSet) {
-    for (name, value) in [
-        ("sourcetype", &meta.sourcetype),
-        ("source", &meta.source),
-        ("host", &meta.host),
-        ("index", &meta.index),
-    ] {
-        if let Some(v) = value {
-            if wanted.contains(name) {
-                row.set(name, Value::Str(v.clone()));
-            }
+/// The default fields selected by `wanted` (in [`DEFAULT_FIELDS`] order).
+fn set_default_fields_in(row: &mut Row, meta: &EventMeta, wanted: [bool; 4]) {
+    let values = [&meta.sourcetype, &meta.source, &meta.host, &meta.index];
+    for ((name, value), wanted) in DEFAULT_FIELDS.into_iter().zip(values).zip(wanted) {
+        if let (Some(v), true) = (value, wanted) {
+            row.set(name, Value::Str(v.clone()));
         }
     }
 }

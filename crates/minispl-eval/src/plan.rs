@@ -28,6 +28,9 @@ pub struct FieldSet {
     /// per-key questions of extraction (`contains`, `may_extend`, issue 6) then cost one
     /// hash probe instead of a walk of the sorted set. The mutating methods reset it.
     lookup: std::sync::OnceLock<NameLookup>,
+    /// `names` compiled for the extraction scanner (issue 6), built on first use and
+    /// reset with `lookup`.
+    selector: std::sync::OnceLock<crate::extract::scan::Selector>,
 }
 
 impl PartialEq for FieldSet {
@@ -71,7 +74,7 @@ impl NameLookup {
 /// The multiply-rotate hash of rustc's `FxHasher`: field names are short and trusted
 /// (they come from the search text, not the events), so a fast non-keyed hash is right.
 #[derive(Debug, Clone, Copy, Default)]
-struct BuildFxHasher;
+pub(crate) struct BuildFxHasher;
 
 impl std::hash::BuildHasher for BuildFxHasher {
     type Hasher = FxHasher;
@@ -80,7 +83,7 @@ impl std::hash::BuildHasher for BuildFxHasher {
     }
 }
 
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -141,6 +144,14 @@ impl FieldSet {
     /// Drop the lookup cache; every method that changes `names` calls it.
     fn names_changed(&mut self) {
         self.lookup = std::sync::OnceLock::new();
+        self.selector = std::sync::OnceLock::new();
+    }
+
+    /// The exact names compiled for [`crate::extract::scan`] (patterns and `all` are not
+    /// part of it: the scanner serves only sets without them).
+    pub fn selector(&self) -> &crate::extract::scan::Selector {
+        self.selector
+            .get_or_init(|| crate::extract::scan::Selector::new(&self.names))
     }
 
     fn lookup(&self) -> &NameLookup {

@@ -158,7 +158,39 @@ impl Profile {
     }
 }
 
+/// Which rules of a profile a given extraction set needs: decided once per run instead of
+/// once per event (issue 6: the per-event `FieldSet` questions were ~10% of W4).
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    timestamp: bool,
+    aliases: Vec<usize>,
+    calculated: Vec<usize>,
+    lookups: Vec<usize>,
+    eventtypes: bool,
+}
+
 impl CompiledProfile {
+    /// The rules whose output `wanted` selects (see [`CompiledProfile::apply_fields`]).
+    pub fn needs(&self, wanted: &FieldSet) -> Needs {
+        Needs {
+            timestamp: needs_timestamp(wanted),
+            aliases: (self.profile.aliases.iter().enumerate())
+                .filter(|(_, a)| wanted.contains(&a.to))
+                .map(|(i, _)| i)
+                .collect(),
+            calculated: (self.calculated.iter().enumerate())
+                .filter(|(_, (n, _))| wanted.contains(n))
+                .map(|(i, _)| i)
+                .collect(),
+            lookups: (self.lookups.iter().enumerate())
+                .filter(|(_, (writes, _))| wanted.overlaps(writes))
+                .map(|(i, _)| i)
+                .collect(),
+            eventtypes: !self.eventtypes.is_empty()
+                && wanted.overlaps(&FieldSet::from_names(["eventtype", "tag", "tag::*"])),
+        }
+    }
+
     /// Apply the search-time layer to an event row in the order of CLOUDTRAIL.md §4.
     /// `from_text` says the row's `_raw` is the event's own text (not synthesised), so the
     /// timestamp rule and `KV_MODE=json` read it; `wanted` limits extraction to the fields
@@ -170,11 +202,23 @@ impl CompiledProfile {
         wanted: &FieldSet,
         env: &Env,
     ) -> Result<(), EvalError> {
+        self.apply_with(row, from_text, wanted, &self.needs(wanted), env)
+    }
+
+    /// [`CompiledProfile::apply`] with `needs` computed beforehand from the same `wanted`.
+    pub fn apply_with(
+        &self,
+        row: &mut Row,
+        from_text: bool,
+        wanted: &FieldSet,
+        needs: &Needs,
+        env: &Env,
+    ) -> Result<(), EvalError> {
         if from_text {
             // The timestamp rule only sets `_time` and `date_*`: when the plan needs
             // neither (issue 6: `stats count by eventSource eventName`), parsing it is
             // wasted work. With field pruning off `wanted` is `all`.
-            if !row.contains("_time") && needs_timestamp(wanted) {
+            if needs.timestamp && !row.contains("_time") {
                 self.apply_timestamp(row, env);
             }
             // 1. automatic JSON extraction.
@@ -183,13 +227,13 @@ impl CompiledProfile {
                 let fields = row
                     .raw()
                     .filter(|raw| raw.trim_start().starts_with('{'))
-                    .and_then(|raw| extract::flatten_text(raw, wanted));
-                for (name, values) in fields.unwrap_or_default() {
-                    row.set(name, Value::multi(values));
+                    .and_then(|raw| extract::extract_values(raw, wanted));
+                for (name, value) in fields.unwrap_or_default() {
+                    row.set(name, value);
                 }
             }
         }
-        self.apply_fields(row, wanted, env)
+        self.apply_fields_with(row, needs, env)
     }
 
     /// Steps 2–5 of CLOUDTRAIL.md §4 (everything after extraction). A rule whose output
@@ -202,21 +246,28 @@ impl CompiledProfile {
         wanted: &FieldSet,
         env: &Env,
     ) -> Result<(), EvalError> {
+        self.apply_fields_with(row, &self.needs(wanted), env)
+    }
+
+    fn apply_fields_with(&self, row: &mut Row, needs: &Needs, env: &Env) -> Result<(), EvalError> {
         // 2. aliases, in order: copy, overwriting; an absent source removes the target.
-        for alias in self
-            .profile
+        for alias in needs
             .aliases
             .iter()
-            .filter(|a| wanted.contains(&a.to))
+            .filter_map(|&i| self.profile.aliases.get(i))
         {
             let v = row.get(&alias.from).clone();
             row.set(alias.to.clone(), v);
         }
         // 3. calculated fields, as if in parallel: all see the post-alias row; a null
         // result leaves the field absent (even if it was extracted).
-        if !self.calculated.is_empty() {
-            let mut results = Vec::with_capacity(self.calculated.len());
-            for (name, expr) in self.calculated.iter().filter(|(n, _)| wanted.contains(n)) {
+        if !needs.calculated.is_empty() {
+            let mut results = Vec::with_capacity(needs.calculated.len());
+            for (name, expr) in needs
+                .calculated
+                .iter()
+                .filter_map(|&i| self.calculated.get(i))
+            {
                 let v = expr.eval(row, env).map_err(|e| {
                     EvalError::new(format!(
                         "sourcetype `{}`: EVAL-{name}: {}",
@@ -230,11 +281,7 @@ impl CompiledProfile {
             }
         }
         // 4. lookups, in order.
-        for (_, lookup) in self
-            .lookups
-            .iter()
-            .filter(|(writes, _)| wanted.overlaps(writes))
-        {
+        for (_, lookup) in needs.lookups.iter().filter_map(|&i| self.lookups.get(i)) {
             let mut op = lookup
                 .lock()
                 .map_err(|_| EvalError::new("a profile lookup failed on another thread"))?;
@@ -246,9 +293,7 @@ impl CompiledProfile {
             }
         }
         // 5. event types and their tags.
-        if !self.eventtypes.is_empty()
-            && wanted.overlaps(&FieldSet::from_names(["eventtype", "tag", "tag::*"]))
-        {
+        if needs.eventtypes {
             let mut names = Vec::new();
             let mut tags: Vec<String> = Vec::new();
             for (name, search, et_tags) in &self.eventtypes {

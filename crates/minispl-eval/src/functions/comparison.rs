@@ -50,8 +50,10 @@ pub fn like_match(text: &str, pattern: &str) -> bool {
 }
 
 /// The values a (possibly multivalue) argument holds; null has none.
-fn each(v: &Value) -> Vec<String> {
-    v.to_strings()
+fn each(v: &Value) -> crate::value::ValueIter<'_> {
+    // Borrowed, not a list of copies: `match()` runs per event in the profile's
+    // calculated fields (issue 6, W4's `user`).
+    v.values()
 }
 
 /// `like(s, pattern)`: null text gives null; on a multivalue, true if any value matches.
@@ -63,7 +65,7 @@ fn like(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Null);
     }
     Ok(Value::Bool(
-        each(&args[0]).iter().any(|s| like_match(s, &pattern)),
+        each(&args[0]).any(|s| like_match(&s, &pattern)),
     ))
 }
 
@@ -77,7 +79,7 @@ fn match_(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Null);
     }
     let re = ctx.regex(&pattern)?;
-    Ok(Value::Bool(each(&args[0]).iter().any(|s| re.is_match(s))))
+    Ok(Value::Bool(each(&args[0]).any(|s| re.is_match(&s))))
 }
 
 /// `in(f, v1, v2, ...)`: equality against the list, no wildcards (§6.4).
@@ -95,7 +97,7 @@ fn cidrmatch(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Null);
     }
     Ok(Value::Bool(
-        each(&args[1]).iter().any(|ip| cidr_contains(&cidr, ip)),
+        each(&args[1]).any(|ip| cidr_contains(&cidr, &ip)),
     ))
 }
 

@@ -13,7 +13,8 @@ use minispl_parser::ast::{AggArgument, Aggregation};
 use minispl_parser::Span;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 /// What one aggregation reads from a row.
 #[derive(Debug)]
@@ -54,7 +55,8 @@ pub struct AggSet {
 #[derive(Debug, Clone)]
 pub struct RowInputs<'r> {
     pub time: Option<f64>,
-    inputs: Vec<Input<'r>>,
+    /// Inline for the usual few aggregations: no allocation per row (issue 6).
+    inputs: smallvec::SmallVec<[Input<'r>; 4]>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,7 +164,26 @@ impl AggSet {
 
     /// Read what every aggregation needs from `row`.
     pub fn extract<'r>(&self, row: &'r Row, env: &Env) -> Result<RowInputs<'r>, EvalError> {
-        let mut inputs = Vec::with_capacity(self.specs.len());
+        self.extract_with(row, env, true)
+    }
+
+    /// Does an aggregation look at the row's `_time` (`earliest`, `latest`, ...)?
+    fn needs_time(&self) -> bool {
+        use super::AggFunction::*;
+        self.specs
+            .iter()
+            .any(|s| matches!(s.function, Earliest | Latest | EarliestTime | LatestTime))
+    }
+
+    /// [`AggSet::extract`]; `_time` is read only with `time` (issue 6: a hash lookup per
+    /// row that `count`/`dc` never use).
+    fn extract_with<'r>(
+        &self,
+        row: &'r Row,
+        env: &Env,
+        time: bool,
+    ) -> Result<RowInputs<'r>, EvalError> {
+        let mut inputs = smallvec::SmallVec::with_capacity(self.specs.len());
         for spec in &self.specs {
             inputs.push(match &spec.input {
                 AggInput::Rows => Input::One(Cow::Owned(Value::Num(1.0))),
@@ -185,7 +206,7 @@ impl AggSet {
             });
         }
         Ok(RowInputs {
-            time: row.time(),
+            time: if time { row.time() } else { None },
             inputs,
         })
     }
@@ -339,7 +360,47 @@ pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// A group's BY values, owned: stored once per group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GroupKey(Vec<String>);
+
+/// A row's BY values, borrowed from the row: looked up without allocating (issue 6).
+struct BorrowedKey<'a>(&'a [Cow<'a, str>]);
+
+/// One hash for both key forms: each value's bytes and a terminator, so `["ab", "c"]`
+/// and `["a", "bc"]` differ.
+fn hash_parts<'a, H: Hasher>(parts: impl Iterator<Item = &'a str>, state: &mut H) {
+    for p in parts {
+        state.write(p.as_bytes());
+        state.write_u8(0xff);
+    }
+}
+
+impl Hash for GroupKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_parts(self.0.iter().map(String::as_str), state);
+    }
+}
+
+impl Hash for BorrowedKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_parts(self.0.iter().map(|c| c.as_ref()), state);
+    }
+}
+
+impl indexmap::Equivalent<GroupKey> for BorrowedKey<'_> {
+    fn equivalent(&self, key: &GroupKey) -> bool {
+        self.0.len() == key.0.len() && self.0.iter().zip(&key.0).all(|(a, b)| a == b)
+    }
+}
+
 /// Grouped accumulators with the group cap.
+///
+/// Group keys are hashed with foldhash seeded at random per process, not a fast unkeyed
+/// hash (FxHash): BY values come from the events, and a CLI run over logs an attacker
+/// may have written (incident response) must not turn quadratic on colliding values
+/// prepared in advance. A per-row lookup is one hash of the borrowed values and no
+/// allocation unless the group is new (issue 6).
 #[derive(Debug)]
 pub struct Groups {
     pub by: Vec<String>,
@@ -347,8 +408,10 @@ pub struct Groups {
     pub fill: Option<String>,
     max_groups: usize,
     span: Span,
-    index: HashMap<Vec<String>, usize>,
-    groups: Vec<(Vec<String>, AggState)>,
+    /// The keys, in order of first appearance: a key's index is its group's index.
+    index: indexmap::IndexSet<GroupKey, crate::row::NameHasher>,
+    states: Vec<AggState>,
+    needs_time: bool,
 }
 
 impl Groups {
@@ -360,12 +423,13 @@ impl Groups {
             fill: None,
             max_groups,
             span,
-            index: HashMap::new(),
-            groups: Vec::new(),
+            index: indexmap::IndexSet::default(),
+            states: Vec::new(),
+            needs_time: aggs.needs_time(),
         };
         if g.by.is_empty() {
-            g.index.insert(Vec::new(), 0);
-            g.groups.push((Vec::new(), aggs.new_state()));
+            g.index.insert(GroupKey(Vec::new()));
+            g.states.push(aggs.new_state());
         }
         g
     }
@@ -373,50 +437,92 @@ impl Groups {
     /// Add a row to every group it belongs to; returns the index of its first group
     /// (`None` when a null BY value drops it).
     pub fn add(&mut self, aggs: &AggSet, row: &Row, env: &Env) -> Result<Option<usize>, EvalError> {
+        // One key (no multivalue BY value: R7.4's cross product has one element): look
+        // it up by the row's own strings.
+        let found = {
+            let mut parts: smallvec::SmallVec<[Cow<'_, str>; 4]> = smallvec::SmallVec::new();
+            let mut single = true;
+            for field in &self.by {
+                match (row.get(field), self.fill.as_deref()) {
+                    (Value::Null, Some(f)) => parts.push(Cow::Borrowed(f)),
+                    (Value::Null, None) => return Ok(None),
+                    (Value::Multi(_), _) => {
+                        single = false;
+                        break;
+                    }
+                    (v, _) => parts.push(v.render().unwrap_or_default()),
+                }
+            }
+            single.then(|| {
+                self.index
+                    .get_index_of(&BorrowedKey(&parts))
+                    .ok_or_else(|| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+            })
+        };
+        if let Some(found) = found {
+            // Inputs first: an evaluation error wins over the group cap, as before.
+            let inputs = aggs.extract_with(row, env, self.needs_time)?;
+            let i = match found {
+                Ok(i) => i,
+                Err(key) => self.new_group(aggs, key)?,
+            };
+            if let Some(state) = self.states.get_mut(i) {
+                aggs.add(state, &inputs);
+            }
+            return Ok(Some(i));
+        }
         let keys = group_keys(row, &self.by, self.dedup_splitvals, self.fill.as_deref());
         if keys.is_empty() {
             return Ok(None);
         }
-        let inputs = aggs.extract(row, env)?;
+        let inputs = aggs.extract_with(row, env, self.needs_time)?;
         let mut first = None;
         for key in keys {
-            let i = match self.index.get(&key) {
-                Some(&i) => i,
-                None => {
-                    if self.groups.len() >= self.max_groups {
-                        return Err(EvalError::at(
-                            format!(
-                                "too many groups: more than {} distinct BY values \
-                                 (raise the max_groups limit: minispl --max-groups N)",
-                                self.max_groups
-                            ),
-                            self.span,
-                        ));
-                    }
-                    let i = self.groups.len();
-                    self.groups.push((key.clone(), aggs.new_state()));
-                    self.index.insert(key, i);
-                    i
-                }
+            let i = match self.index.get_index_of(&GroupKey(key.clone())) {
+                Some(i) => i,
+                None => self.new_group(aggs, key)?,
             };
-            aggs.add(&mut self.groups[i].1, &inputs);
+            if let Some(state) = self.states.get_mut(i) {
+                aggs.add(state, &inputs);
+            }
             first.get_or_insert(i);
         }
         Ok(first)
     }
 
+    /// A new group for `key` (not yet present), within the cap.
+    fn new_group(&mut self, aggs: &AggSet, key: Vec<String>) -> Result<usize, EvalError> {
+        if self.states.len() >= self.max_groups {
+            return Err(EvalError::at(
+                format!(
+                    "too many groups: more than {} distinct BY values \
+                     (raise the max_groups limit: minispl --max-groups N)",
+                    self.max_groups
+                ),
+                self.span,
+            ));
+        }
+        let (i, _) = self.index.insert_full(GroupKey(key));
+        self.states.push(aggs.new_state());
+        Ok(i)
+    }
+
     /// The aggregates of group `i` (as returned by [`Groups::add`]).
     pub fn results(&self, aggs: &AggSet, i: usize) -> Vec<(String, Value)> {
-        self.groups
+        self.states
             .get(i)
-            .map(|(_, state)| aggs.results(state))
+            .map(|state| aggs.results(state))
             .unwrap_or_default()
     }
 
     /// One row per group sorted by the BY values (R7.5); columns: BY fields, then the
     /// aggregations in order (R7.2). Null results leave their column absent.
     pub fn into_rows(self, aggs: &AggSet) -> Vec<Row> {
-        let Groups { by, mut groups, .. } = self;
+        let Groups {
+            by, index, states, ..
+        } = self;
+        let mut groups: Vec<(Vec<String>, AggState)> =
+            index.into_iter().map(|k| k.0).zip(states).collect();
         groups.sort_by(|a, b| compare_keys(&a.0, &b.0));
         groups
             .into_iter()
@@ -527,6 +633,63 @@ pub(crate) mod tests {
                 ("avg(relay)".to_string(), Value::Num(4.0)),
                 ("max_de".to_string(), Value::str("3")),
                 ("max_re".to_string(), Value::str("x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn groups_found_by_borrowed_values_equal_owned_keys() {
+        // Single values (looked up borrowed), numbers, a fill value and multivalues (the
+        // cross product path) must land in the same groups as the owned keys say.
+        let set = AggSet::compile(&[agg("count", None, None)]).unwrap();
+        let mut g = Groups::new(&set, vec!["a".into(), "b".into()], 100, Span::new(0, 1));
+        g.fill = Some("F".into());
+        let env = Env::default();
+        let rows = [
+            row(&[("a", Value::str("x")), ("b", Value::str("1"))]),
+            row(&[("a", Value::str("x")), ("b", Value::Num(1.0))]),
+            row(&[
+                ("a", Value::Multi(vec!["x".into(), "y".into()])),
+                ("b", Value::str("1")),
+            ]),
+            row(&[("a", Value::str("x"))]),
+            row(&[("a", Value::str("x")), ("b", Value::str("F"))]),
+            // Concatenations that agree must not collide: "ab"+"c" vs "a"+"bc".
+            row(&[("a", Value::str("ab")), ("b", Value::str("c"))]),
+            row(&[("a", Value::str("a")), ("b", Value::str("bc"))]),
+            row(&[("a", Value::str("")), ("b", Value::str(""))]),
+        ];
+        let firsts: Vec<_> = rows.iter().map(|r| g.add(&set, r, &env).unwrap()).collect();
+        assert_eq!(
+            firsts,
+            vec![
+                Some(0),
+                Some(0),
+                Some(0),
+                Some(2),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(5)
+            ]
+        );
+        let out = g.into_rows(&set);
+        let summary: Vec<(String, String, String)> = out
+            .iter()
+            .map(|r| {
+                let s = |f: &str| r.get(f).render().unwrap_or_default().into_owned();
+                (s("a"), s("b"), s("count"))
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("".into(), "".into(), "1".into()),
+                ("a".into(), "bc".into(), "1".into()),
+                ("ab".into(), "c".into(), "1".into()),
+                ("x".into(), "1".into(), "3".into()),
+                ("x".into(), "F".into(), "2".into()),
+                ("y".into(), "1".into(), "1".into()),
             ]
         );
     }

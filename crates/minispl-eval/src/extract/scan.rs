@@ -1,0 +1,893 @@
+//! A hand-written scanner for `KV_MODE=json` extraction of exact field names (issue 6).
+//!
+//! The `serde_json` walk in [`super::flatten_text_serde`] builds the path of every key it
+//! meets and asks the [`FieldSet`] about it (a hash of the whole path per key), and pays
+//! serde's per-key visitor machinery; on full-scan searches (W3, W4) that was a third of
+//! the CPU time. Here the selected names are compiled once into a [`Selector`]: a state per
+//! path that can still lead to a selected name, with the object keys (and the `{}` array
+//! step) that move on from it. The scanner compares each key's bytes with the few keys of
+//! its state, never builds a path, and skips everything else (strings 16 bytes a step).
+//!
+//! It only ever gives an answer when it is certain that the `serde_json` walk gives the
+//! same one: the text must be valid JSON as `serde_json` reads it, and the names and
+//! values (R4.7, R4.13: `a.b`, one `{}` per array level, document order, `null` absent,
+//! duplicate keys appended; numbers as `serde_json` renders them) must follow from the
+//! same rules. Whenever it is unsure (a control byte in a string, tab or newline as
+//! whitespace, an escaped or empty key on a walked path, a `\u` surrogate, deep nesting,
+//! any syntax error) it answers `None` and the caller asks the `serde_json` walk, which
+//! also decides what is invalid. So it can never accept what was rejected before.
+
+use crate::plan::{BuildFxHasher, FieldSet};
+use crate::value::Value;
+use std::collections::{BTreeSet, HashMap};
+
+/// Documents nested deeper than this go the slow way (`serde_json` stops at 128).
+const MAX_DEPTH: usize = 100;
+
+/// Up to this many keys per state are compared one by one; more use a hash map.
+const LINEAR_KEYS: usize = 12;
+
+/// The exact names of a [`FieldSet`] as a state machine over JSON paths. State 0 is the
+/// document (the empty path); every other state is a path that is a selected name or a
+/// prefix of one ending just before `.` or `{` (what `FieldSet::may_extend` answers yes
+/// to), so a path that cannot lead to a selected name has no state and is skipped.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    names: Vec<String>,
+    states: Vec<State>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct State {
+    /// The index in `names` when this path is itself a selected name.
+    selected: Option<u32>,
+    /// Object keys leading on: the path becomes `<this>.<key>` (`<key>` at the top).
+    /// A key may contain `.` itself (R4.14: dots inside keys are not escaped), so `a.b`
+    /// is reached both from `{"a":{"b":..}}` and from `{"a.b":..}`.
+    keys: Keys,
+    /// The state of `<this>{}` (R4.13), reached by the elements of an array here.
+    array: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+enum Keys {
+    Few(Vec<(Box<[u8]>, u32)>),
+    Many(HashMap<Box<[u8]>, u32, BuildFxHasher>),
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys::Few(Vec::new())
+    }
+}
+
+impl Keys {
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<u32> {
+        match self {
+            Keys::Few(list) => list
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && **k == *key)
+                .map(|&(_, s)| s),
+            Keys::Many(map) => map.get(key).copied(),
+        }
+    }
+}
+
+impl Selector {
+    /// Compile a set of exact names (the `names` of a [`FieldSet`] without patterns).
+    pub fn new(names: &BTreeSet<String>) -> Selector {
+        let mut paths: Vec<&str> = vec![""];
+        let mut ids: HashMap<&str, u32, BuildFxHasher> = HashMap::default();
+        ids.insert("", 0);
+        for name in names {
+            let ends = name
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| matches!(b, b'.' | b'{'))
+                .map(|(i, _)| i)
+                .chain([name.len()]);
+            for end in ends {
+                let Some(prefix) = name.get(..end) else {
+                    continue;
+                };
+                if !ids.contains_key(prefix) {
+                    ids.insert(prefix, paths.len() as u32);
+                    paths.push(prefix);
+                }
+            }
+        }
+        let mut states = vec![State::default(); paths.len()];
+        let mut kept: Vec<String> = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some(&id) = ids.get(name.as_str()) {
+                if id != 0 {
+                    states[id as usize].selected = Some(kept.len() as u32);
+                    kept.push(name.clone());
+                }
+            }
+        }
+        let mut keys: Vec<Vec<(Box<[u8]>, u32)>> = vec![Vec::new(); paths.len()];
+        for (q, path) in paths.iter().enumerate().skip(1) {
+            // At the top the path is the key itself.
+            keys[0].push((Box::from(path.as_bytes()), q as u32));
+            // Below, `<parent>.<key>` for every `.` that ends a parent state.
+            for (i, b) in path.bytes().enumerate() {
+                if b == b'.' && i > 0 && i + 1 < path.len() {
+                    if let Some(&p) = path.get(..i).and_then(|parent| ids.get(parent)) {
+                        keys[p as usize].push((Box::from(&path.as_bytes()[i + 1..]), q as u32));
+                    }
+                }
+            }
+            if let Some(parent) = path.strip_suffix("{}") {
+                if let Some(&p) = ids.get(parent) {
+                    if p != 0 {
+                        states[p as usize].array = Some(q as u32);
+                    }
+                }
+            }
+        }
+        for (state, list) in states.iter_mut().zip(keys) {
+            state.keys = if list.len() <= LINEAR_KEYS {
+                Keys::Few(list)
+            } else {
+                Keys::Many(list.into_iter().collect())
+            };
+        }
+        Selector {
+            names: kept,
+            states,
+        }
+    }
+
+    /// The selected names, by the index leaves are reported with.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// Extracted leaves, in order of each name's first occurrence: the name's index in
+/// [`Selector::names`] and its value (one string, or a multivalue in document order:
+/// built as `Value::multi` would, without a list per single value).
+pub type Leaves = Vec<(u32, Value)>;
+
+/// The leaves of the JSON object `raw` that `sel` selects, or `None` when the scanner is
+/// not certain (see the module comment): the caller then asks `serde_json`.
+pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
+    let b = raw.as_bytes();
+    // Control bytes: inside a string the search for its end stops at one (unsure);
+    // between tokens only spaces are accepted, so a tab or newline there is unsure too.
+    let mut s = Scanner {
+        text: raw,
+        b,
+        i: 0,
+        sel,
+        out: Vec::new(),
+        slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+    };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return None;
+    }
+    s.walk(0, 0)?;
+    s.ws();
+    (s.i == b.len()).then_some(s.out)
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    sel: &'a Selector,
+    out: Leaves,
+    /// Position in `out` of each selected name, `u32::MAX` before its first value.
+    slots: smallvec::SmallVec<[u32; 32]>,
+}
+
+impl Scanner<'_> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Whitespace: only spaces can occur (control bytes were ruled out).
+    #[inline]
+    fn ws(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn emit(&mut self, state: u32, text: String) {
+        let Some(id) = self.sel.states[state as usize].selected else {
+            return;
+        };
+        let slot = &mut self.slots[id as usize];
+        if *slot == u32::MAX {
+            *slot = self.out.len() as u32;
+            self.out.push((id, Value::Str(text)));
+            return;
+        }
+        let value = &mut self.out[*slot as usize].1;
+        match value {
+            Value::Str(first) => *value = Value::Multi(vec![std::mem::take(first), text]),
+            Value::Multi(values) => values.push(text),
+            // Only strings are emitted.
+            _ => {}
+        }
+    }
+
+    /// A string at the opening quote: the byte range of its contents and whether it has
+    /// escapes. `None` for anything `serde_json` might treat differently (a surrogate
+    /// `\u` escape: paired or not, serde decides) or reject.
+    #[inline(always)]
+    fn string(&mut self) -> Option<(usize, usize, bool)> {
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let off = find_string_stop(self.b.get(self.i..)?)?;
+            self.i += off;
+            match self.b[self.i] {
+                b'"' => {
+                    let end = self.i;
+                    self.i += 1;
+                    return Some((start, end, escaped));
+                }
+                b'\\' => {}
+                // A control byte, which JSON does not allow inside a string.
+                _ => return None,
+            }
+            escaped = true;
+            match self.b.get(self.i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                b'u' => {
+                    hex4(self.b.get(self.i + 2..self.i + 6)?)
+                        .filter(|c| !(0xD800..0xE000).contains(c))?;
+                    self.i += 6;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number's text is checked against JSON's grammar; returns whether it is an
+    /// integer that `serde_json` renders exactly as written (at most 18 digits, not
+    /// `-0`, which serde reads as the float `-0.0`).
+    fn number(&mut self) -> Option<bool> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.i += 1;
+        }
+        let digits = self.i;
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        let int_len = self.i - digits;
+        let mut plain = int_len <= 18 && !(negative && self.b[digits] == b'0');
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.some_digits()?;
+            plain = false;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            self.some_digits()?;
+            plain = false;
+        }
+        Some(plain)
+    }
+
+    #[inline]
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Option<()> {
+        let start = self.i;
+        self.digits();
+        (self.i > start).then_some(())
+    }
+
+    fn word(&mut self, w: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + w.len())? == w {
+            self.i += w.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A value on a path that may lead to a selected name (`state`), at `self.i`.
+    fn walk(&mut self, state: u32, depth: usize) -> Option<()> {
+        self.ws();
+        match self.peek()? {
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return None;
+                    }
+                    let (start, end, escaped) = self.string()?;
+                    // An escaped key would have to be decoded before matching, and an
+                    // empty one makes serde's path rules special (`""` at the top):
+                    // both are rare enough to leave to serde.
+                    if escaped || start == end {
+                        return None;
+                    }
+                    self.expect(b':')?;
+                    let next = self.sel.states[state as usize]
+                        .keys
+                        .get(&self.b[start..end]);
+                    match next {
+                        Some(next) => self.walk(next, depth + 1)?,
+                        None => self.skip_value(depth + 1)?,
+                    }
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                let Some(next) = self.sel.states[state as usize].array else {
+                    return self.skip(depth);
+                };
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.walk(next, depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => {
+                let (start, end, escaped) = self.string()?;
+                if self.sel.states[state as usize].selected.is_some() {
+                    let text = if escaped {
+                        unescape(&self.b[start..end])?
+                    } else {
+                        // Both ends are ASCII quotes, so this is a char boundary.
+                        self.text.get(start..end)?.to_string()
+                    };
+                    self.emit(state, text);
+                }
+                Some(())
+            }
+            b't' => {
+                self.word(b"true")?;
+                self.emit(state, "true".to_string());
+                Some(())
+            }
+            b'f' => {
+                self.word(b"false")?;
+                self.emit(state, "false".to_string());
+                Some(())
+            }
+            // R4.9: a null leaf is an absent field.
+            b'n' => self.word(b"null"),
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                let plain = self.number()?;
+                let token = self.text.get(start..self.i)?;
+                if plain {
+                    if self.sel.states[state as usize].selected.is_some() {
+                        self.emit(state, token.to_string());
+                    }
+                } else {
+                    // Floats, exponents, `-0` and big integers: serde's own reading
+                    // and rendering (and its errors, e.g. `1e400` out of range, which
+                    // make the walk fail: then the slow path decides).
+                    let n: serde_json::Number = serde_json::from_str(token).ok()?;
+                    self.emit(state, n.to_string());
+                }
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Scanner::skip`] with the commonest value, a string, handled in place: most
+    /// values are strings, and a call per value cost more than scanning it (issue 6).
+    #[inline(always)]
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        self.ws();
+        if self.peek() == Some(b'"') {
+            self.string().map(drop)
+        } else {
+            self.skip(depth)
+        }
+    }
+
+    /// Check and step over a value no selected name lies in.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        self.ws();
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return None;
+                    }
+                    self.string()?;
+                    self.expect(b':')?;
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.word(b"true"),
+            b'f' => self.word(b"false"),
+            b'n' => self.word(b"null"),
+            b'-' | b'0'..=b'9' => self.number().map(drop),
+            _ => None,
+        }
+    }
+}
+
+/// The position of the first `"`, `\\` or control byte (below 0x20) in `b`: where a
+/// string ends, has an escape, or is invalid JSON.
+///
+/// Most strings of a CloudTrail record are short (keys, ids, names: 5–40 bytes), where
+/// `memchr2`'s set-up per call cost more than the search (issue 6: ~10% of W3's
+/// instructions); looking for control bytes here too spares a pass over the whole record.
+/// SSE2 is part of x86_64 itself (no runtime detection needed): 16 bytes per step, the
+/// last partial block scalar.
+#[inline(always)]
+pub fn find_string_stop(b: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        find_sse2(b)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        find_scalar(b)
+    }
+}
+
+/// The portable [`find_string_stop`].
+#[inline]
+pub fn find_scalar(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+#[allow(unsafe_code)]
+fn find_sse2(b: &[u8]) -> Option<usize> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut i = 0;
+    // SAFETY: SSE2 is enabled for this target (the cfg above), so the intrinsics exist;
+    // each load reads the 16 bytes `b[i..i + 16]`, in bounds by the loop condition, and
+    // `_mm_loadu_si128` has no alignment requirement.
+    unsafe {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let control = _mm_set1_epi8(0x1f);
+        while i + 16 <= b.len() {
+            let block = _mm_loadu_si128(b.as_ptr().add(i).cast::<__m128i>());
+            // Unsigned `max(c, 0x1f) == 0x1f` is `c <= 0x1f`.
+            let low = _mm_cmpeq_epi8(_mm_max_epu8(block, control), control);
+            let hits = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(block, quote),
+                    _mm_cmpeq_epi8(block, backslash),
+                ),
+                low,
+            );
+            let mask = _mm_movemask_epi8(hits) as u32;
+            if mask != 0 {
+                return Some(i + mask.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+    }
+    find_scalar(&b[i..]).map(|off| i + off)
+}
+
+/// Four hex digits as a number.
+fn hex4(hex: &[u8]) -> Option<u32> {
+    let mut n = 0;
+    for &h in hex {
+        n = n * 16 + char::from(h).to_digit(16)?;
+    }
+    Some(n)
+}
+
+/// The text of a string's contents with its escapes decoded (already checked by
+/// [`Scanner::string`]: no surrogates).
+fn unescape(b: &[u8]) -> Option<String> {
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let Some(off) = memchr::memchr(b'\\', &b[i..]) else {
+            out.extend_from_slice(&b[i..]);
+            break;
+        };
+        out.extend_from_slice(&b[i..i + off]);
+        i += off;
+        let c = match *b.get(i + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let c = char::from_u32(hex4(b.get(i + 2..i + 6)?)?)?;
+                i += 4;
+                c
+            }
+            _ => return None,
+        };
+        i += 2;
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Can [`scan`] serve this set? Only exact names: `all` and `*` patterns need the path
+/// of every key, which the `serde_json` walk builds.
+pub fn serves(wanted: &FieldSet) -> bool {
+    !wanted.all && wanted.patterns.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::flatten_text_serde;
+
+    fn set(names: &[&str]) -> FieldSet {
+        FieldSet::from_names(names)
+    }
+
+    /// The scanner's answer as names and values.
+    fn scanned(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+        let sel = wanted.selector();
+        scan(doc, sel).map(|leaves| {
+            leaves
+                .into_iter()
+                .map(|(id, v)| (sel.names()[id as usize].clone(), v.to_strings()))
+                .collect()
+        })
+    }
+
+    /// The `serde_json` walk; `json::flatten` filtered to the set agrees with it, except
+    /// on duplicate keys (the tree keeps the last value, the walk every value, in order).
+    fn reference(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+        let serde = flatten_text_serde(doc, wanted);
+        let duplicates = doc.contains(r#""dup":"b""#) || doc.contains(r#""a":null"#);
+        // (A lone surrogate in a skipped string passes the walk, not a full parse.)
+        let tree = serde_json::from_str::<serde_json::Value>(doc);
+        if let (Some(fields), false, Ok(json)) = (&serde, duplicates, tree) {
+            let flat: Vec<_> = crate::json::flatten(&json)
+                .into_iter()
+                .filter(|(n, _)| wanted.contains(n))
+                .collect();
+            assert_eq!(fields, &flat, "serde walk vs json::flatten: {doc}");
+        }
+        serde
+    }
+
+    const CLOUDTRAIL: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","sessionContext":{"sessionIssuer":{"userName":"r"},"attributes":{"mfaAuthenticated":"false"}}},"eventName":"PutImage","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1","userAgent":"a \"quoted\" agent\\with\/escapes \u00e9\u4e2d","requestParameters":{"repositoryName":"r","imageTag":"v1","n":[1,2.5,-3e2,{"x":null}]},"responseElements":null,"resources":[{"ARN":"a1","accountId":"1"},{"ARN":"a2","type":"AWS::ECR::Repository"}],"readOnly":false,"managementEvent":true,"errorCode":"AccessDenied","count":5543,"neg":-12,"zero":0,"negzero":-0,"big":18446744073709551615,"bigger":123456789012345678901234,"f":1.0,"g":1e3,"h":0.1,"empty":{},"none":[],"nested":[[1,2],[3,[4]]],"dup":"a","dup":"b","a.b":"dotted","a":{"b":"nested"}}"#;
+
+    #[test]
+    fn cloudtrail_like_record_matches_serde_for_many_selections() {
+        let sets = [
+            set(&["eventName", "eventSource"]),
+            set(&[
+                "eventName",
+                "awsRegion",
+                "sourceIPAddress",
+                "userIdentity.userName",
+                "userIdentity.sessionContext.sessionIssuer.userName",
+                "requestParameters.roleArn",
+                "requestParameters.userName",
+                "userIdentity.type",
+            ]),
+            set(&[
+                "userAgent",
+                "resources{}.ARN",
+                "resources{}.type",
+                "readOnly",
+            ]),
+            set(&["requestParameters.n{}", "requestParameters.n{}.x", "count"]),
+            set(&["neg", "zero", "negzero", "big", "bigger", "f", "g", "h"]),
+            set(&["nested{}{}", "nested{}{}{}", "empty", "none", "none{}"]),
+            set(&["dup", "a.b", "a", "userIdentity", "resources{}"]),
+            set(&["userIdentity.sessionContext.attributes.mfaAuthenticated"]),
+            set(&["absent", "userIdentity.absent.deeper", "resources{}.ARN.x"]),
+            FieldSet::none(),
+        ];
+        for wanted in &sets {
+            let got = scanned(CLOUDTRAIL, wanted);
+            assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
+            assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
+        }
+        // Spot checks of the rules the comparison relies on.
+        let got = scanned(CLOUDTRAIL, &sets[6]).expect("scans");
+        let get = |n: &str| got.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        // Duplicate keys and a dotted key meeting a nested one: one multivalue.
+        assert_eq!(get("dup"), Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            get("a.b"),
+            Some(vec!["dotted".to_string(), "nested".into()])
+        );
+        let got = scanned(CLOUDTRAIL, &sets[4]).expect("scans");
+        let get = |n: &str| got.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        assert_eq!(get("negzero"), Some(vec!["-0.0".to_string()]));
+        assert_eq!(get("g"), Some(vec!["1000.0".to_string()]));
+        assert_eq!(get("f"), Some(vec!["1.0".to_string()]));
+        assert_eq!(get("big"), Some(vec!["18446744073709551615".to_string()]));
+    }
+
+    #[test]
+    fn edge_cases_match_serde_or_go_the_slow_way() {
+        let docs = [
+            r#"{}"#,
+            r#"  {"a":1}  "#,
+            r#"{"a":[]}"#,
+            r#"{"a":[{}]}"#,
+            r#"{"a":[{"b":[{"c":"x"},{"c":"y"}]},{"b":{"c":"z"}}]}"#,
+            r#"{"a":{"b":{"c":{"d":"deep"}}},"a.b.c.d":"flat","a.b":{"c.d":"mixed"}}"#,
+            r#"{"k\u00e9y":"v","k\"q":"w","":"empty key","e":{"":"x"}}"#,
+            r#"{"s":"\ud83d\ude00","t":"\u0041\n\t\/","u":"\\"}"#,
+            r#"{"a":"x","a":null,"a":["y",null,"z"]}"#,
+            r#"{"a":true,"b":false,"c":null,"d":[true,false,null]}"#,
+            r#"{"n":-1.5e-3,"m":1E+2,"o":-0.0,"p":9007199254740993,"q":-9223372036854775808}"#,
+            r#"{"a":"tab	inside"}"#,
+            "{\"a\":\n\"newline ws\"}",
+            r#"{"a":"é中😀","b":{"é":"x"}}"#,
+            r#"{"a{}":"braced key","a":["array"]}"#,
+            // Invalid documents: the scanner must never accept them.
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":"x"} x"#,
+            r#"{"a":"x""#,
+            r#"{"a" "x"}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":[1 2]}"#,
+            r#"{"a":{"b":1]}"#,
+            r#"{"skipped":{"deep":[1,2,{"x":tru}]},"a":"1"}"#,
+            r#"{"skipped":"\ud800","a":"1"}"#,
+            r#"{"a":1e400}"#,
+            r#"{"skipped":1e400,"a":"1"}"#,
+            r#"[1,2]"#,
+            r#""text""#,
+            "",
+        ];
+        let sets = [
+            set(&["a", "b", "a.b", "a{}", "a{}.b{}.c", "a{}.b.c"]),
+            set(&["a.b.c.d", "a.b.c", "k\u{e9}y", "k\"q", "e", "s", "t", "u"]),
+            set(&["n", "m", "o", "p", "q", "d{}", "c", "b.\u{e9}"]),
+            set(&["a"]),
+        ];
+        for doc in docs {
+            for wanted in &sets {
+                let expected = reference(doc, wanted);
+                if let Some(got) = scanned(doc, wanted) {
+                    assert_eq!(Some(got), expected, "{doc} / {wanted}");
+                }
+                assert_eq!(
+                    crate::extract::flatten_text(doc, wanted),
+                    expected,
+                    "{doc} / {wanted}"
+                );
+            }
+        }
+        // Deep nesting is left to serde (which stops at 128 levels on walked paths, and
+        // skips deeper subtrees it does not walk).
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(150), "]".repeat(150));
+        for wanted in [set(&["a"]), set(&[&format!("a{}", "{}".repeat(150))])] {
+            assert_eq!(scanned(&deep, &wanted), None);
+            assert_eq!(
+                crate::extract::flatten_text(&deep, &wanted),
+                flatten_text_serde(&deep, &wanted)
+            );
+        }
+        assert_eq!(flatten_text_serde(&deep, &set(&["a"])), Some(vec![]));
+        let ok = format!("{{\"a\":{}1{}}}", "[".repeat(20), "]".repeat(20));
+        let name = format!("a{}", "{}".repeat(20));
+        assert_eq!(
+            scanned(&ok, &set(&[&name])),
+            Some(vec![(name.clone(), vec!["1".to_string()])])
+        );
+    }
+
+    #[test]
+    fn string_stop_search_simd_equals_scalar_for_every_length_and_alignment() {
+        let reference = |s: &[u8]| s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        // A buffer with room for every alignment; each stop byte at every position of
+        // every length, alone and before another stop, and no stop at all.
+        let mut buf = vec![b'a'; 256 + 16];
+        for align in 0..16 {
+            for len in 0..200 {
+                let slice = |buf: &[u8]| buf[align..align + len].to_vec();
+                let plain = slice(&buf);
+                assert_eq!(find_string_stop(&plain), None);
+                assert_eq!(find_scalar(&plain), None);
+                for pos in 0..len {
+                    for special in [b'"', b'\\', 0x00, 0x0a, 0x1f] {
+                        buf[align + pos] = special;
+                        if pos + 3 < len {
+                            buf[align + pos + 3] = b'"';
+                        }
+                        let s = slice(&buf);
+                        assert_eq!(reference(&s), Some(pos));
+                        assert_eq!(find_string_stop(&s), Some(pos), "{align} {len} {pos}");
+                        assert_eq!(find_scalar(&s), Some(pos));
+                        buf[align + pos] = b'a';
+                        if pos + 3 < len {
+                            buf[align + pos + 3] = b'a';
+                        }
+                    }
+                }
+            }
+        }
+        // Every other byte (space, DEL, non-ASCII, bytes one bit away from the stops)
+        // is not a stop, at every offset within a 16-byte block.
+        let others: Vec<u8> = (0x20..=0xffu8)
+            .filter(|&c| c != b'"' && c != b'\\')
+            .collect();
+        for skip in 0..16 {
+            let s = &others[skip..];
+            assert_eq!(find_string_stop(s), None);
+            assert_eq!(find_scalar(s), None);
+            for stop in [b'"', b'\\', 0x00, 0x1f] {
+                let mut with = s.to_vec();
+                with.push(stop);
+                assert_eq!(find_string_stop(&with), Some(s.len()));
+                assert_eq!(find_scalar(&with), Some(s.len()));
+            }
+        }
+    }
+
+    #[test]
+    fn control_bytes_are_left_to_serde() {
+        // Raw control bytes inside strings are invalid JSON; as whitespace they are
+        // valid but the scanner only reads spaces. Either way the serde walk answers.
+        let wanted = set(&["a", "b"]);
+        for doc in [
+            "{\"a\":\"x\u{1}y\"}",
+            "{\"skipped\":\"x\ty\",\"a\":\"1\"}",
+            "{\"a\":\"1\",\n\"b\":\"2\"}",
+            "{\"a\":\"1\"}\n",
+            "\t{\"a\":\"1\"}",
+        ] {
+            assert_eq!(scanned(doc, &wanted), None, "{doc:?}");
+            assert_eq!(
+                crate::extract::flatten_text(doc, &wanted),
+                flatten_text_serde(doc, &wanted),
+                "{doc:?}"
+            );
+        }
+        assert_eq!(
+            crate::extract::flatten_text("{\"a\":\"1\",\n\"b\":\"2\"}", &wanted),
+            Some(vec![
+                ("a".into(), vec!["1".into()]),
+                ("b".into(), vec!["2".into()])
+            ])
+        );
+    }
+
+    #[test]
+    fn selector_states_follow_the_names() {
+        let sel = Selector::new(set(&["a.b{}.c", "x"]).names());
+        // "", "a", "a.b", "a.b{}", "a.b{}.c", "x"
+        assert_eq!(sel.states.len(), 6);
+        assert_eq!(sel.names(), &["a.b{}.c".to_string(), "x".to_string()]);
+        let root = &sel.states[0];
+        assert!(root.keys.get(b"a").is_some());
+        assert!(root.keys.get(b"a.b").is_some());
+        assert!(root.keys.get(b"b").is_none());
+        // Many keys in one state use the hash map and answer the same.
+        let many: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        let sel = Selector::new(FieldSet::from_names(&many).names());
+        assert!(matches!(sel.states[0].keys, Keys::Many(_)));
+        let doc = r#"{"k3":"three","k39":"last","k40":"no"}"#;
+        let got = scan(doc, &sel).expect("scans");
+        let names: Vec<&str> = got
+            .iter()
+            .map(|(id, _)| sel.names()[*id as usize].as_str())
+            .collect();
+        assert_eq!(names, vec!["k3", "k39"]);
+    }
+}
