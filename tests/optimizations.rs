@@ -4,7 +4,7 @@
 //! W3/W4 aggregates with every optimisation on and off: same rows, same order, same risk
 //! events. (The conformance suite checks both ways per case in `tests/conformance.rs`.)
 
-use minispl::eval::reader::{read_path, read_stream, ReadOptions, ReadReport};
+use minispl::eval::reader::{read_path, read_stream, read_stream_map, ReadOptions, ReadReport};
 use minispl::eval::{Event, EventMeta, Optimizations, Row};
 use minispl::generate::{generate, GeneratorConfig};
 use minispl::rules::{DetectionOutput, Engine};
@@ -105,6 +105,12 @@ fn search_both_ways(spl: &str, events: &[Event]) -> Vec<Row> {
         .run_parallel(events.iter().cloned(), 2)
         .expect("runs");
     assert_eq!(on, parallel, "{spl} on two worker threads");
+    // Per-event work done elsewhere (the reader's workers) and fed back in order.
+    let search = engine(Optimizations::all()).compile(spl).expect("compiles");
+    let prepared = search
+        .run_prepared(events.iter().cloned().map(|e| search.program().prepare(e)))
+        .expect("runs");
+    assert_eq!(on, prepared, "{spl} prepared");
     for opts in variants {
         let off = engine(opts)
             .compile(spl)
@@ -277,6 +283,52 @@ fn the_reader_filter_changes_no_result() {
                 search.run(all.iter().cloned()).expect("runs"),
                 "{spl}"
             );
+        }
+    }
+}
+
+/// As `minispl search` runs on several cores: the reader's worker threads check each
+/// record and prepare it for the search (prefilter, extraction, profile); the rows come
+/// back in input order. Same rows as the plain run, with and without the reader filter.
+#[test]
+fn rows_prepared_by_reader_threads_change_no_result() {
+    let mut generated = Vec::new();
+    let config = GeneratorConfig {
+        records: 3000,
+        ..GeneratorConfig::default()
+    };
+    generate(&config, &mut generated).expect("in-memory write");
+    let (events, _) = read_with(Some(&generated[..]), &options());
+    let engine = engine(Optimizations::all());
+    for spl in [
+        W3,
+        W4,
+        "`cloudtrail` eventName=PutImage OR eventName=DescribeImageScanFindings | stats count by eventName userAgent",
+        "`cloudtrail` \"ecr.amazonaws.com\" NOT errorCode=success | head 50",
+    ] {
+        let search = engine.compile(spl).expect("compiles");
+        let expected = search.run(events.iter().cloned()).expect("runs");
+        for (threads, filter) in [(0, None), (2, None), (2, search.record_filter()), (3, search.record_filter())] {
+            let options = ReadOptions {
+                threads,
+                filter,
+                ..options()
+            };
+            let mut prepared = Vec::new();
+            let mut report = ReadReport::default();
+            let program = search.program();
+            read_stream_map(
+                "gen",
+                &mut &generated[..],
+                &options,
+                &mut report,
+                &|e| program.prepare(e),
+                &mut |p| prepared.push(p),
+            )
+            .expect("input reads");
+            assert_eq!(report.events, events.len() as u64);
+            let rows = search.run_prepared(prepared).expect("runs");
+            assert_eq!(rows, expected, "{spl} with {threads} reader threads");
         }
     }
 }

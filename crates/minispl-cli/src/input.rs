@@ -167,6 +167,17 @@ pub fn with_events<T>(
     plan: &InputPlan,
     consume: impl FnOnce(&mut dyn Iterator<Item = Event>) -> T,
 ) -> (T, InputSummary) {
+    with_items(plan, &|event| event, consume)
+}
+
+/// As [`with_events`], handing `consume` what `map` makes of each event in the time
+/// range. `map` runs on the reader's worker threads ([`ReadOptions::threads`]), beside
+/// the checking of each record (issue 6: a search's per-event work on both cores).
+pub fn with_items<I: Send, T>(
+    plan: &InputPlan,
+    map: &(dyn Fn(Event) -> I + Sync),
+    consume: impl FnOnce(&mut dyn Iterator<Item = I>) -> T,
+) -> (T, InputSummary) {
     let started = Instant::now();
     let reads_stdin = plan.files.is_empty() || plan.files.iter().any(|f| is_stdin(f));
     if reads_stdin && !plan.quiet && std::io::stdin().is_terminal() {
@@ -187,7 +198,9 @@ pub fn with_events<T>(
     let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
     // Events cross threads in batches: one channel operation (a lock and possibly a
     // wake-up) per event cost more than the search itself for small events (issue 6).
-    let (tx, rx) = sync_channel::<Vec<Event>>(CHANNEL_BATCHES);
+    let (tx, rx) = sync_channel::<Vec<I>>(CHANNEL_BATCHES);
+    // Events outside `--earliest`/`--latest` are counted, not mapped.
+    let in_range = |event: Event| plan.range.contains(&event).then(|| map(event));
     let (value, mut summary) = std::thread::scope(|scope| {
         if let Some(pb) = &progress {
             // The bar is refreshed from the counters on a timer, not by the reader: a
@@ -216,12 +229,12 @@ pub fn with_events<T>(
         let reader = scope.spawn(|| {
             let mut summary = InputSummary::default();
             let mut closed = false;
-            let mut batch: Vec<Event> = Vec::with_capacity(BATCH_EVENTS);
-            let mut sink = |event: Event| {
-                if !plan.range.contains(&event) {
+            let mut batch: Vec<I> = Vec::with_capacity(BATCH_EVENTS);
+            let mut sink = |item: Option<I>| {
+                let Some(event) = item else {
                     summary.out_of_range += 1;
                     return;
-                }
+                };
                 // The search stopped early (an error): keep reading only to count.
                 if !closed {
                     batch.push(event);
@@ -244,9 +257,16 @@ pub fn with_events<T>(
                 let result = if is_stdin(path) {
                     let stdin = std::io::stdin();
                     let mut lock = stdin.lock();
-                    reader::read_stream("-", &mut lock, &options, &mut report, &mut sink)
+                    reader::read_stream_map(
+                        "-",
+                        &mut lock,
+                        &options,
+                        &mut report,
+                        &in_range,
+                        &mut sink,
+                    )
                 } else {
-                    reader::read_path(path, &options, &mut report, &mut sink)
+                    reader::read_path_map(path, &options, &mut report, &in_range, &mut sink)
                 };
                 match result {
                     Ok(()) => {}

@@ -267,6 +267,46 @@ impl Program {
         Ok(out)
     }
 
+    /// The per-event part of a run, for callers that do it on other threads (the
+    /// reader's workers, issue 6: the record's checking and its extraction on the same
+    /// core): `None` when the event cannot reach the pipeline (the prefilter rules it out,
+    /// or the search reads no events), otherwise the ingested row or the ingestion error.
+    /// Give the results, in input order, to [`Program::run_prepared`].
+    pub fn prepare(&self, event: Event) -> Option<Result<Row, EvalError>> {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+        }
+        if !self.plan.reads_index {
+            return None;
+        }
+        if let Event::Raw { raw, .. } = &event {
+            let keep = SCRATCH.with(|s| match s.try_borrow_mut() {
+                Ok(mut scratch) => self.prefilter.may_match(raw, &mut scratch),
+                // Re-entered on this thread (cannot happen today): test with a fresh one.
+                Err(_) => self.prefilter.may_match(raw, &mut Scratch::default()),
+            });
+            if !keep {
+                return None;
+            }
+        }
+        Some(self.ingestor.ingest(event))
+    }
+
+    /// Run over events already [`Program::prepare`]d, in input order: the same rows and
+    /// the same first error as [`Program::run`] over the events themselves.
+    pub fn run_prepared<I>(&self, prepared: I) -> Result<Vec<Row>, EvalError>
+    where
+        I: IntoIterator<Item = Option<Result<Row, EvalError>>>,
+    {
+        let mut run = self.start()?;
+        let mut out = Vec::new();
+        for row in prepared.into_iter().flatten() {
+            run.push_row(row?, &mut out)?;
+        }
+        run.finish(&mut out)?;
+        Ok(out)
+    }
+
     /// Start a push-driven run (see [`Run`]).
     pub fn start(&self) -> Result<Run<'_>, EvalError> {
         let prepared = self.prepared.lock().ok().and_then(|mut p| p.take());

@@ -484,6 +484,17 @@ impl CompiledSearch {
             .map_err(|e| eval_error(e, &self.expanded))
     }
 
+    /// As [`CompiledSearch::run`] over events already prepared by
+    /// [`Program::prepare`] (on the reader's worker threads, issue 6).
+    pub fn run_prepared<I>(&self, prepared: I) -> Result<Vec<Row>, RulesError>
+    where
+        I: IntoIterator<Item = Option<Result<Row, EvalError>>>,
+    {
+        self.program
+            .run_prepared(prepared)
+            .map_err(|e| eval_error(e, &self.expanded))
+    }
+
     pub fn run<I: IntoIterator<Item = Event>>(&self, events: I) -> Result<Vec<Row>, RulesError> {
         self.program
             .run(events)

@@ -26,8 +26,17 @@ pub fn run(args: &SearchArgs) -> CliResult {
     // Per-event work on worker threads beside the reader (issue 6); one core: as is.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = if workers > 1 { workers } else { 0 };
-    let (result, summary) =
-        input::with_events(&plan, |events| search.run_parallel(events, workers));
+    let program = search.program();
+    let (result, summary) = if plan.options.threads > 1 && program.plan().reads_index {
+        // The reader's workers check each record and also do the search's per-event
+        // work (prefilter, extraction, profile) on it; this thread runs the pipeline
+        // (issue 6: one hand-off per event instead of two, both cores busy).
+        input::with_items(&plan, &|event| program.prepare(event), |rows| {
+            search.run_prepared(rows)
+        })
+    } else {
+        input::with_events(&plan, |events| search.run_parallel(events, workers))
+    };
     if let Some(fatal) = &summary.fatal {
         summary.print(None, plan.quiet);
         return Err(Failure::failed(fatal.to_string()));
