@@ -663,7 +663,7 @@ impl<T: Send> Ctx<'_, T> {
             // Dropping the job sender and the result receiver when this returns ends the
             // workers (their `recv` or `send` fails), also after a `strict` stop.
             let (job_tx, done_rx) = (job_tx, done_rx);
-            let mut block = LineBlock::new();
+            let mut blocks = Blocks::default();
             let (mut sent, mut applied, mut line_no) = (0u64, 0u64, 0u64);
             let mut pending = std::collections::BTreeMap::new();
             let mut end = false;
@@ -671,32 +671,20 @@ impl<T: Send> Ctx<'_, T> {
             let mut failure: Option<(io::Error, bool)> = None;
             loop {
                 while !end && sent - applied < in_flight as u64 {
-                    let job = match block.fill(&mut stream, cap) {
-                        Fill::More => {
-                            // Complete lines go out; a partial last line waits for more.
-                            let Some(last) = memchr::memrchr(b'\n', block.data()) else {
-                                continue;
-                            };
-                            let lines = block.data()[..=last].to_vec();
-                            block.consume(last + 1);
-                            Job::Lines(lines)
-                        }
-                        Fill::End => {
-                            end = true;
-                            if block.data().is_empty() {
-                                break;
-                            }
-                            Job::Lines(block.data().to_vec())
-                        }
-                        Fill::Overlong => {
-                            if let Err(e) = block.skip_line(&mut stream) {
+                    let job = match blocks.next(&mut stream, cap) {
+                        Next::Lines(buf, len) => Job::Lines(buf, len),
+                        Next::Overlong(skipped) => {
+                            if let Err(e) = skipped {
                                 failure = Some((e, false));
                                 end = true;
                             }
                             Job::Overlong
                         }
-                        Fill::Failed(e) => {
-                            let partial = !block.data().iter().all(u8::is_ascii_whitespace);
+                        Next::End => {
+                            end = true;
+                            break;
+                        }
+                        Next::Failed(e, partial) => {
                             failure = Some((e, partial));
                             end = true;
                             break;
@@ -715,8 +703,9 @@ impl<T: Send> Ctx<'_, T> {
                         .file_failed("a reader thread stopped unexpectedly".to_string(), false);
                 };
                 pending.insert(seq, decided);
-                while let Some(decided) = pending.remove(&applied) {
+                while let Some(mut decided) = pending.remove(&applied) {
                     applied += 1;
+                    blocks.spare.extend(decided.buffer.take());
                     for (index, outcome) in decided.outcomes {
                         let at = line_no + u64::from(index);
                         self.apply(outcome, &|| format!("line {at}"))?;
@@ -993,8 +982,108 @@ impl Outcome {
 /// Work for a reader thread: complete lines (each ending in `\n` but perhaps the last
 /// line of the input), or an over-long line the reader has already skipped.
 enum Job {
-    Lines(Vec<u8>),
+    /// A buffer and how many of its bytes are lines.
+    Lines(Vec<u8>, usize),
     Overlong,
+}
+
+/// Reads JSON lines for the workers straight into the buffers they are sent in: only the
+/// partial line at the end of a read is copied (to the next buffer), and buffers come
+/// back with the workers' answers to be reused (issue 6: no copy of the whole input on
+/// the reading thread, which every block waits for).
+#[derive(Default)]
+struct Blocks {
+    /// The start of a line whose end has not been read yet.
+    carry: Vec<u8>,
+    /// Buffers back from the workers, already sized (never zeroed again).
+    spare: Vec<Vec<u8>>,
+    ended: bool,
+}
+
+/// What [`Blocks::next`] read.
+enum Next {
+    /// Whole lines (the last one may lack its newline at the end of input).
+    Lines(Vec<u8>, usize),
+    /// A line longer than the cap was skipped up to its newline (or a read error there).
+    Overlong(io::Result<()>),
+    End,
+    /// A read error; whether unread bytes before it held more than whitespace.
+    Failed(io::Error, bool),
+}
+
+impl Blocks {
+    fn next(&mut self, stream: &mut impl Read, cap: usize) -> Next {
+        if self.ended {
+            return Next::End;
+        }
+        let mut buf = self.spare.pop().unwrap_or_default();
+        let mut filled = self.carry.len();
+        if buf.len() < filled + BLOCK_BYTES {
+            buf.resize(filled + BLOCK_BYTES, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
+        let mut unsearched = 0;
+        loop {
+            if filled == buf.len() {
+                // One line longer than the buffer so far: room for more of it.
+                buf.resize(filled + BLOCK_BYTES, 0);
+            }
+            let n = match stream.read(&mut buf[filled..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let partial = !buf[..filled].iter().all(u8::is_ascii_whitespace);
+                    self.ended = true;
+                    return Next::Failed(e, partial);
+                }
+            };
+            if n == 0 {
+                self.ended = true;
+                if filled == 0 {
+                    self.spare.push(buf);
+                    return Next::End;
+                }
+                return Next::Lines(buf, filled);
+            }
+            filled += n;
+            // The carried bytes may hold newlines too (what followed a skipped line).
+            if let Some(p) = memchr::memrchr(b'\n', &buf[unsearched..filled]) {
+                let end = unsearched + p + 1;
+                self.carry.extend_from_slice(&buf[end..filled]);
+                return Next::Lines(buf, end);
+            }
+            unsearched = filled;
+            if filled > cap.saturating_add(2) {
+                // Over the cap without a newline: skip the rest of the line.
+                self.spare.push(buf);
+                return Next::Overlong(self.skip_line(stream));
+            }
+        }
+    }
+
+    /// Discard input up to and including the next newline; what follows it is carried.
+    fn skip_line(&mut self, stream: &mut impl Read) -> io::Result<()> {
+        let mut chunk = vec![0u8; BLOCK_BYTES];
+        loop {
+            let n = match stream.read(&mut chunk) {
+                Ok(0) => {
+                    self.ended = true;
+                    return Ok(());
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.ended = true;
+                    return Err(e);
+                }
+            };
+            if let Some(p) = memchr::memchr(b'\n', &chunk[..n]) {
+                self.carry.extend_from_slice(&chunk[p + 1..n]);
+                return Ok(());
+            }
+        }
+    }
 }
 
 /// A block's records as decided by a worker: `(line index from 1, outcome)` for every
@@ -1002,6 +1091,8 @@ enum Job {
 struct Decided<T> {
     outcomes: Vec<(u32, Outcome<T>)>,
     lines: u32,
+    /// The job's buffer, back for reuse.
+    buffer: Option<Vec<u8>>,
 }
 
 fn decide_block<T>(
@@ -1011,19 +1102,21 @@ fn decide_block<T>(
     map: &dyn Fn(Event) -> T,
     scratch: &mut Scratch,
 ) -> Decided<T> {
-    let lines = match job {
+    let (buffer, len) = match job {
         Job::Overlong => {
             let message = format!("line longer than the {cap}-byte limit");
             return Decided {
                 outcomes: vec![(1, Outcome::Problem(message))],
                 lines: 1,
+                buffer: None,
             };
         }
-        Job::Lines(lines) => lines,
+        Job::Lines(buffer, len) => (buffer, len),
     };
+    let lines = &buffer[..len];
     let mut outcomes = Vec::new();
     let (mut start, mut n) = (0, 0u32);
-    let ends = memchr::memchr_iter(b'\n', &lines).chain(
+    let ends = memchr::memchr_iter(b'\n', lines).chain(
         // The input's last line may have no newline.
         (lines.last() != Some(&b'\n')).then_some(lines.len()),
     );
@@ -1034,7 +1127,11 @@ fn decide_block<T>(
         }
         start = end + 1;
     }
-    Decided { outcomes, lines: n }
+    Decided {
+        outcomes,
+        lines: n,
+        buffer: Some(buffer),
+    }
 }
 
 /// One line without its `\n`; `None` for a blank line (not a record).
