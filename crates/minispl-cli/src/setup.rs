@@ -104,8 +104,8 @@ pub fn input_plan(files: &[PathBuf], opts: &InputOpts, env: &Env) -> Result<Inpu
         options: ReadOptions {
             mode,
             meta: EventMeta {
-                sourcetype,
-                source: opts.source.clone(),
+                sourcetype: sourcetype.map(Into::into),
+                source: opts.source.as_deref().map(Into::into),
                 ..EventMeta::default()
             },
             strict: opts.strict,

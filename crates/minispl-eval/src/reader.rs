@@ -1420,7 +1420,7 @@ fn fields_event(map: serde_json::Map<String, Json>, mut meta: EventMeta) -> Even
             _ => None,
         };
         if let (Some(slot), Json::String(s)) = (slot, &value) {
-            *slot = Some(s.clone());
+            *slot = Some(s.as_str().into());
         }
         add_field(&mut row, name, value);
     }

@@ -151,8 +151,8 @@ pub fn run_test_with(
             );
         };
         let meta = EventMeta {
-            sourcetype: ad.sourcetype.clone(),
-            source: ad.source.clone(),
+            sourcetype: ad.sourcetype.as_deref().map(Into::into),
+            source: ad.source.as_deref().map(Into::into),
             ..EventMeta::default()
         };
         match load(&path, &meta) {

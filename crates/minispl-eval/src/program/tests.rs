@@ -264,7 +264,7 @@ fn raw_event(sourcetype: Option<&str>) -> Event {
     Event::Raw {
         raw: RAW.into(),
         meta: EventMeta {
-            sourcetype: sourcetype.map(str::to_string),
+            sourcetype: sourcetype.map(Into::into),
             source: Some("aws_cloudtrail".into()),
             ..EventMeta::default()
         },
