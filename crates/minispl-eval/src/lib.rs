@@ -21,6 +21,7 @@ pub mod extract;
 pub mod ingest;
 pub mod lookup;
 pub mod plan;
+mod pool;
 pub mod prefilter;
 pub mod profile;
 pub mod program;

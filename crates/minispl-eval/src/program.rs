@@ -198,14 +198,8 @@ impl Program {
                 let job_rx = &job_rx;
                 scope.spawn(move || {
                     let mut scratch = Scratch::default();
-                    loop {
-                        // The lock is held only while taking one chunk.
-                        let job = match job_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok((seq, chunk)) = job else { return };
-                        let rows = chunk
+                    crate::pool::serve(job_rx, done_tx, |chunk: Vec<Event>| {
+                        chunk
                             .into_iter()
                             .filter(|e| match e {
                                 Event::Raw { raw, .. } => {
@@ -214,11 +208,8 @@ impl Program {
                                 Event::Fields { .. } => true,
                             })
                             .map(|e| self.ingestor.ingest(e))
-                            .collect();
-                        if done_tx.send((seq, rows)).is_err() {
-                            return;
-                        }
-                    }
+                            .collect()
+                    });
                 });
             }
             drop(done_tx);

@@ -645,18 +645,9 @@ impl<T: Send> Ctx<'_, T> {
                 let (job_rx, done_tx) = (&job_rx, done_tx.clone());
                 scope.spawn(move || {
                     let mut scratch = Scratch::default();
-                    loop {
-                        // The lock is held only while taking one job.
-                        let job = match job_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok((seq, job)) = job else { return };
-                        let decided = decide_block(job, cap, options, map, &mut scratch);
-                        if done_tx.send((seq, decided)).is_err() {
-                            return;
-                        }
-                    }
+                    crate::pool::serve(job_rx, done_tx, |job| {
+                        decide_block(job, cap, options, map, &mut scratch)
+                    });
                 });
             }
             drop(done_tx);
