@@ -989,6 +989,8 @@ struct Blocks {
     /// Buffers back from the workers, already sized (never zeroed again).
     spare: Vec<Vec<u8>>,
     ended: bool,
+    /// A read error met after complete lines, reported once those have been handed on.
+    failed: Option<(io::Error, bool)>,
 }
 
 /// What [`Blocks::next`] read.
@@ -1004,6 +1006,9 @@ enum Next {
 
 impl Blocks {
     fn next(&mut self, stream: &mut impl Read, cap: usize) -> Next {
+        if let Some((e, partial)) = self.failed.take() {
+            return Next::Failed(e, partial);
+        }
         if self.ended {
             return Next::End;
         }
@@ -1024,8 +1029,15 @@ impl Blocks {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let partial = !buf[..filled].iter().all(u8::is_ascii_whitespace);
                     self.ended = true;
+                    // Complete lines read before the error (those after a skipped
+                    // over-long line) still go out first, as on one thread.
+                    let whole = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |p| p + 1);
+                    let partial = !buf[whole..filled].iter().all(u8::is_ascii_whitespace);
+                    if whole > 0 {
+                        self.failed = Some((e, partial));
+                        return Next::Lines(buf, whole);
+                    }
                     return Next::Failed(e, partial);
                 }
             };
@@ -1805,6 +1817,58 @@ mod tests {
             assert_eq!((report.records, report.skipped), (402, 1), "step {step}");
             assert_eq!(report.problems[0].location, format!("line {bad_line}"));
         }
+    }
+
+    /// A stream that hands out its chunks (at most one per read), then fails.
+    struct FailsAfter(Vec<Vec<u8>>);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = self.0[0].len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[0][..n]);
+            self.0[0].drain(..n);
+            if self.0[0].is_empty() {
+                self.0.remove(0);
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_keeps_the_lines_before_it_with_and_without_threads() {
+        // An over-long line, then complete lines arriving in the same read as its end,
+        // then a partial line and the error: the complete lines are kept either way.
+        let long = format!("{{\"v\":\"{}\"}}", "x".repeat(300));
+        // (More than the 4 KiB read ahead to detect the format comes first.)
+        let head = "{\"a\":1}\n".repeat(600);
+        let chunks = vec![
+            head.as_bytes().to_vec(),
+            long.as_bytes().to_vec(),
+            b"\n{\"b\":2}\n{\"c\":3}\n{\"d\"".to_vec(),
+        ];
+        let mut outcomes = Vec::new();
+        for threads in [0, 2] {
+            let options = ReadOptions {
+                max_line_bytes: 100,
+                threads,
+                ..ReadOptions::default()
+            };
+            let mut events = Vec::new();
+            let mut report = ReadReport::default();
+            let mut stream = FailsAfter(chunks.clone());
+            let result = read_stream("-", &mut stream, &options, &mut report, &mut |e| {
+                events.push(e)
+            });
+            let raws = raws(&events);
+            assert_eq!(raws.len(), 602, "{threads} threads");
+            assert_eq!(raws[600..], ["{\"b\":2}", "{\"c\":3}"]);
+            assert_eq!(report.failed_files, 1, "{threads} threads");
+            outcomes.push((result, report));
+        }
+        assert_eq!(outcomes[0], outcomes[1]);
     }
 
     #[test]
