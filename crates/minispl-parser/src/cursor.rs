@@ -200,6 +200,30 @@ impl<'a> Cursor<'a> {
                 .map_or(true, |c| !is_word_char(c) && c != '"')
     }
 
+    /// A keyword of the search language (`AND`, `OR`, `NOT`, `IN`): the exact word,
+    /// standing alone: followed by whitespace, a parenthesis or the end. `OR*` or `NOT=`
+    /// begin a term, not an operator (found by the round-trip property test).
+    pub fn peek_search_kw(&mut self, kw: &str) -> bool {
+        self.skip_ws();
+        let rest = self.rest();
+        rest.starts_with(kw)
+            && rest[kw.len()..]
+                .chars()
+                .next()
+                .map_or(true, |c| c.is_whitespace() || c == '(' || c == ')')
+    }
+
+    /// Consume a search-language boolean operator ([`Cursor::peek_search_kw`]).
+    pub fn search_kw(&mut self, kw: &str) -> Option<Span> {
+        if self.peek_search_kw(kw) {
+            let s = Span::new(self.pos, self.pos + kw.len());
+            self.pos += kw.len();
+            Some(s)
+        } else {
+            None
+        }
+    }
+
     /// Same, ignoring ASCII case (`by`, `AS`, `where`).
     pub fn peek_kw(&mut self, kw: &str) -> bool {
         self.skip_ws();

@@ -55,8 +55,10 @@ impl Parser<'_, '_> {
             if self.at_group_end() {
                 break;
             }
-            if let Some(kw) = self.c.kw_exact("AND") {
-                if self.at_group_end() || self.c.peek_kw_exact("AND") || self.c.peek_kw_exact("OR")
+            if let Some(kw) = self.c.search_kw("AND") {
+                if self.at_group_end()
+                    || self.c.peek_search_kw("AND")
+                    || self.c.peek_search_kw("OR")
                 {
                     return Err(ParseError::new(
                         "dangling `AND`: expected a search term after it",
@@ -77,8 +79,8 @@ impl Parser<'_, '_> {
     fn or_expr(&mut self) -> PResult<SearchExpr> {
         let mut items = Vec::new();
         push_flat(&mut items, self.not_expr()?, false);
-        while let Some(kw) = self.c.kw_exact("OR") {
-            if self.at_group_end() || self.c.peek_kw_exact("AND") || self.c.peek_kw_exact("OR") {
+        while let Some(kw) = self.c.search_kw("OR") {
+            if self.at_group_end() || self.c.peek_search_kw("AND") || self.c.peek_search_kw("OR") {
                 return Err(
                     ParseError::new("dangling `OR`: expected a search term after it", kw)
                         .expected("a search term"),
@@ -94,8 +96,8 @@ impl Parser<'_, '_> {
     }
 
     fn not_expr(&mut self) -> PResult<SearchExpr> {
-        if let Some(kw) = self.c.kw_exact("NOT") {
-            if self.at_group_end() || self.c.peek_kw_exact("AND") || self.c.peek_kw_exact("OR") {
+        if let Some(kw) = self.c.search_kw("NOT") {
+            if self.at_group_end() || self.c.peek_search_kw("AND") || self.c.peek_search_kw("OR") {
                 return Err(
                     ParseError::new("dangling `NOT`: expected a search term after it", kw)
                         .expected("a search term"),
@@ -142,7 +144,7 @@ impl Parser<'_, '_> {
             )),
             _ => {
                 for kw in ["AND", "OR"] {
-                    if let Some(s) = self.c.kw_exact(kw) {
+                    if let Some(s) = self.c.search_kw(kw) {
                         return Err(ParseError::new(
                             format!("dangling `{kw}`: expected a search term before it"),
                             s,
@@ -150,7 +152,7 @@ impl Parser<'_, '_> {
                         .expected("a search term"));
                     }
                 }
-                if let Some(s) = self.c.kw_exact("IN") {
+                if let Some(s) = self.c.search_kw("IN") {
                     return Err(ParseError::new(
                         "`IN` needs a field name before it: `field IN (a, b)`",
                         s,
@@ -296,9 +298,9 @@ impl Parser<'_, '_> {
         // A quoted field name is accepted before `IN` as it is before `=`: the printer
         // quotes names with spaces either way, and a phrase followed by `IN` has no other
         // reading (found by the round-trip property test, issue 7).
-        if self.c.peek_kw_exact("IN") {
+        if self.c.peek_search_kw("IN") {
             let save = self.c.pos;
-            let in_span = self.c.kw_exact("IN").unwrap_or(w.span);
+            let in_span = self.c.search_kw("IN").unwrap_or(w.span);
             self.c.skip_ws();
             if self.c.peek() == Some('(') {
                 return self.in_list(w);
@@ -412,6 +414,20 @@ mod tests {
             sx(&p("login NOT (error OR fail)")),
             "&[login !|[error fail]]"
         );
+    }
+
+    #[test]
+    fn boolean_operators_stand_alone_words_that_start_with_them_are_terms() {
+        // Found by the round-trip property test: `OR*` printed from a term read back as
+        // a dangling `OR`.
+        assert_eq!(sx(&p("OR* a=a")), "&[OR* a=a]");
+        assert_eq!(sx(&p("x NOT* AND*")), "&[x NOT* AND*]");
+        assert_eq!(sx(&p("OR=1 NOT=2")), "&[OR=1 NOT=2]");
+        assert_eq!(sx(&p("NOT IN* a IN*")), "&[!IN* a IN*]");
+        assert_eq!(sx(&p("a IN(x, y)")), "a IN(x,y)");
+        // Still operators before a parenthesis or a space.
+        assert_eq!(sx(&p("NOT(a OR(b))")), "!|[a b]");
+        assert_eq!(sx(&p("a OR\tb")), "|[a b]");
     }
 
     #[test]
