@@ -188,74 +188,62 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Is `kw` next (after whitespace), `exact` in case or not, with `boundary` true of
+    /// the character after it (or at the end)? Does not consume.
+    fn word_ahead(&mut self, kw: &str, exact: bool, boundary: impl Fn(char) -> bool) -> bool {
+        self.skip_ws();
+        let rest = self.rest();
+        let head = rest.get(..kw.len());
+        let same = match head {
+            Some(h) if exact => h == kw,
+            Some(h) => h.eq_ignore_ascii_case(kw),
+            None => false,
+        };
+        same && rest[kw.len()..].chars().next().map_or(true, boundary)
+    }
+
+    /// Consume `kw` when `ahead` says it is next; returns its span.
+    fn take_word(&mut self, kw: &str, ahead: bool) -> Option<Span> {
+        ahead.then(|| {
+            let s = Span::new(self.pos, self.pos + kw.len());
+            self.pos += kw.len();
+            s
+        })
+    }
+
     /// Is the next word exactly `kw` (case-sensitive, e.g. `AND`), followed by a word
     /// boundary? Does not consume.
     pub fn peek_kw_exact(&mut self, kw: &str) -> bool {
-        self.skip_ws();
-        let rest = self.rest();
-        rest.starts_with(kw)
-            && rest[kw.len()..]
-                .chars()
-                .next()
-                .map_or(true, |c| !is_word_char(c) && c != '"')
+        self.word_ahead(kw, true, |c| !is_word_char(c) && c != '"')
     }
 
     /// A keyword of the search language (`AND`, `OR`, `NOT`, `IN`): the exact word,
     /// standing alone: followed by whitespace, a parenthesis or the end. `OR*` or `NOT=`
     /// begin a term, not an operator (found by the round-trip property test).
     pub fn peek_search_kw(&mut self, kw: &str) -> bool {
-        self.skip_ws();
-        let rest = self.rest();
-        rest.starts_with(kw)
-            && rest[kw.len()..]
-                .chars()
-                .next()
-                .map_or(true, |c| c.is_whitespace() || c == '(' || c == ')')
+        self.word_ahead(kw, true, |c| c.is_whitespace() || c == '(' || c == ')')
     }
 
-    /// Consume a search-language boolean operator ([`Cursor::peek_search_kw`]).
+    /// Consume a search-language keyword ([`Cursor::peek_search_kw`]).
     pub fn search_kw(&mut self, kw: &str) -> Option<Span> {
-        if self.peek_search_kw(kw) {
-            let s = Span::new(self.pos, self.pos + kw.len());
-            self.pos += kw.len();
-            Some(s)
-        } else {
-            None
-        }
+        let ahead = self.peek_search_kw(kw);
+        self.take_word(kw, ahead)
     }
 
     /// Same, ignoring ASCII case (`by`, `AS`, `where`).
     pub fn peek_kw(&mut self, kw: &str) -> bool {
-        self.skip_ws();
-        let rest = self.rest();
-        rest.len() >= kw.len()
-            && rest.is_char_boundary(kw.len())
-            && rest[..kw.len()].eq_ignore_ascii_case(kw)
-            && rest[kw.len()..]
-                .chars()
-                .next()
-                .map_or(true, |c| !is_word_char(c) && c != '"' && c != '=')
+        self.word_ahead(kw, false, |c| !is_word_char(c) && c != '"' && c != '=')
     }
 
     /// Consume `kw` (case-insensitive) if it is next; returns its span.
     pub fn kw(&mut self, kw: &str) -> Option<Span> {
-        if self.peek_kw(kw) {
-            let s = Span::new(self.pos, self.pos + kw.len());
-            self.pos += kw.len();
-            Some(s)
-        } else {
-            None
-        }
+        let ahead = self.peek_kw(kw);
+        self.take_word(kw, ahead)
     }
 
     pub fn kw_exact(&mut self, kw: &str) -> Option<Span> {
-        if self.peek_kw_exact(kw) {
-            let s = Span::new(self.pos, self.pos + kw.len());
-            self.pos += kw.len();
-            Some(s)
-        } else {
-            None
-        }
+        let ahead = self.peek_kw_exact(kw);
+        self.take_word(kw, ahead)
     }
 
     /// An identifier `[A-Za-z_][A-Za-z0-9_]*` at the cursor (no whitespace skipped).
