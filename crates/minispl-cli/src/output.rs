@@ -22,7 +22,7 @@ pub fn choose(asked: Option<OutputFormat>, stdout_is_terminal: bool) -> OutputFo
 }
 
 /// The result's columns: every field, in order of first appearance.
-pub fn columns(rows: &[Row]) -> Vec<String> {
+pub fn columns<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let mut columns = Vec::new();
     for row in rows {

@@ -119,14 +119,11 @@ fn write_outputs(
         OutputFormat::Csv => {
             // The header: `search_name`, then every field in order of first appearance.
             let mut columns = vec!["search_name".to_string()];
-            let mut seen: std::collections::HashSet<&str> = ["search_name"].into();
-            for row in outputs.iter().flat_map(|o| &o.rows) {
-                for name in row.names() {
-                    if seen.insert(name.as_str()) {
-                        columns.push(name.clone());
-                    }
-                }
-            }
+            columns.extend(
+                output::columns(outputs.iter().flat_map(|o| &o.rows))
+                    .into_iter()
+                    .filter(|c| c != "search_name"),
+            );
             if any_rows {
                 output::write_csv(out, &columns, named_rows(), tz)?;
             }

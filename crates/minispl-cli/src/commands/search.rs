@@ -23,9 +23,6 @@ pub fn run(args: &SearchArgs) -> CliResult {
     if plan.range.is_all_time() {
         plan.options.filter = search.record_filter();
     }
-    // Per-event work on worker threads beside the reader (issue 6); one core: as is.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = if workers > 1 { workers } else { 0 };
     let program = search.program();
     let (result, summary) = if plan.options.threads > 1 && program.plan().reads_index {
         // The reader's workers check each record and also do the search's per-event
@@ -35,6 +32,10 @@ pub fn run(args: &SearchArgs) -> CliResult {
             search.run_prepared(rows)
         })
     } else {
+        // Reader threads off (`--no-optimize`, one core) or a generating search: the
+        // per-event work, if any, beside the reader as before.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = if workers > 1 { workers } else { 0 };
         input::with_events(&plan, |events| search.run_parallel(events, workers))
     };
     if let Some(fatal) = &summary.fatal {
