@@ -578,47 +578,25 @@ impl<T: Send> Ctx<'_, T> {
         if self.options.threads > 1 {
             return self.read_lines_parallel(stream, self.options.threads);
         }
+        // The same blocks and per-block decisions as the threaded reader, on this thread:
+        // one code path for both (issue 6).
         let cap = self.max_line();
-        let mut block = LineBlock::new();
+        let mut blocks = Blocks::default();
         let mut line_no: u64 = 0;
         loop {
-            let fill = block.fill(&mut stream, cap);
-            // Every complete line in the block, in order.
-            let mut start = 0;
-            let data = block.data();
-            for end in memchr::memchr_iter(b'\n', data) {
-                line_no += 1;
-                self.line(&data[start..end], false, line_no, cap)?;
-                start = end + 1;
-            }
-            block.consume(start);
-            match fill {
-                Fill::More => {}
-                Fill::Overlong => {
-                    // The rest of an over-long line is skipped up to its newline; the
-                    // line is one skipped record (issue 7), the count stays in step.
-                    let ended = block.skip_line(&mut stream);
-                    line_no += 1;
-                    self.line(&[], true, line_no, cap)?;
-                    if let Err(e) = ended {
-                        return self
-                            .file_failed(format!("read error after line {line_no}: {e}"), false);
-                    }
-                }
-                Fill::End => {
-                    let rest = block.data();
-                    if !rest.is_empty() {
-                        line_no += 1;
-                        let rest = rest.to_vec();
-                        self.line(&rest, false, line_no, cap)?;
-                    }
-                    return Ok(());
-                }
-                Fill::Failed(e) => {
-                    let partial = !block.data().iter().all(u8::is_ascii_whitespace);
+            let (job, skip_failed) = match blocks.next(&mut stream, cap) {
+                Next::Lines(buf, len) => (Job::Lines(buf, len), None),
+                Next::Overlong(skipped) => (Job::Overlong, skipped.err()),
+                Next::End => return Ok(()),
+                Next::Failed(e, partial) => {
                     return self
-                        .file_failed(format!("read error after line {line_no}: {e}"), partial);
+                        .file_failed(format!("read error after line {line_no}: {e}"), partial)
                 }
+            };
+            let decided = decide_block(job, cap, self.options, self.map, &mut self.scratch);
+            self.apply_block(decided, &mut line_no, &mut blocks.spare)?;
+            if let Some(e) = skip_failed {
+                return self.file_failed(format!("read error after line {line_no}: {e}"), false);
             }
         }
     }
@@ -694,14 +672,9 @@ impl<T: Send> Ctx<'_, T> {
                         .file_failed("a reader thread stopped unexpectedly".to_string(), false);
                 };
                 pending.insert(seq, decided);
-                while let Some(mut decided) = pending.remove(&applied) {
+                while let Some(decided) = pending.remove(&applied) {
                     applied += 1;
-                    blocks.spare.extend(decided.buffer.take());
-                    for (index, outcome) in decided.outcomes {
-                        let at = line_no + u64::from(index);
-                        self.apply(outcome, &|| format!("line {at}"))?;
-                    }
-                    line_no += u64::from(decided.lines);
+                    self.apply_block(decided, &mut line_no, &mut blocks.spare)?;
                 }
             }
             match failure {
@@ -713,25 +686,22 @@ impl<T: Send> Ctx<'_, T> {
         })
     }
 
-    /// One line without its `\n` (`overlong`: it was longer than the cap and not kept).
-    fn line(
+    /// Account for a decided block, in input order: its records' outcomes with their line
+    /// numbers (counted on from `line_no`), its buffer back to `spare` for reuse.
+    fn apply_block(
         &mut self,
-        line: &[u8],
-        overlong: bool,
-        line_no: u64,
-        cap: usize,
+        mut decided: Decided<T>,
+        line_no: &mut u64,
+        spare: &mut Vec<Vec<u8>>,
     ) -> Result<(), ReadError> {
-        // Locations are only formatted when there is a problem to report (one
-        // allocation per record saved on the hot path, issue 6).
-        let location = || format!("line {line_no}");
-        if overlong {
-            let message = format!("line longer than the {cap}-byte limit");
-            return self.problem(location(), message, true);
+        spare.extend(decided.buffer.take());
+        for (index, outcome) in decided.outcomes {
+            // Locations are only formatted when there is a problem to report (issue 6).
+            let at = *line_no + u64::from(index);
+            self.apply(outcome, &|| format!("line {at}"))?;
         }
-        match classify_line(line, cap, self.options, &mut self.scratch) {
-            None => Ok(()),
-            Some(outcome) => self.apply(outcome.map(self.map), &location),
-        }
+        *line_no += u64::from(decided.lines);
+        Ok(())
     }
 
     fn read_document(&mut self, stream: impl Read) -> Result<(), ReadError> {
@@ -1219,103 +1189,11 @@ fn json_kind(j: &Json) -> &'static str {
     }
 }
 
-/// Bytes read per `read` call by [`LineBlock`]: large enough that system calls and the
+/// Bytes read per `read` call by [`Blocks`]: large enough that system calls and the
 /// per-block bookkeeping vanish next to the per-line work, small enough to stay in cache
 /// (and under glibc's largest mmap threshold: 1 MiB blocks handed between threads kept
 /// ~40 MB of freed blocks resident; 256 KiB ones stay at ~12 MB in all).
 const BLOCK_BYTES: usize = 1 << 18;
-
-/// A reusable read buffer for JSON lines: `buf[start..end]` holds bytes read but not yet
-/// consumed. It grows only to hold one line longer than a block, never beyond the line cap.
-struct LineBlock {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
-
-/// What [`LineBlock::fill`] did.
-enum Fill {
-    /// Bytes were added (complete lines may be in the block).
-    More,
-    /// End of input: the block holds the last line (without a newline), if any.
-    End,
-    /// The pending line is longer than the cap: its bytes so far were dropped.
-    Overlong,
-    /// A read error; the block holds what was read before it.
-    Failed(io::Error),
-}
-
-impl LineBlock {
-    fn new() -> Self {
-        LineBlock {
-            buf: Vec::new(),
-            start: 0,
-            end: 0,
-        }
-    }
-
-    fn data(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
-    /// Mark `n` bytes of `data()` as used.
-    fn consume(&mut self, n: usize) {
-        self.start += n;
-    }
-
-    /// Read more bytes after the unconsumed ones (moved to the front first). A pending
-    /// line longer than `cap` (plus its `\r\n`) is dropped and reported as `Overlong`.
-    fn fill(&mut self, stream: &mut impl Read, cap: usize) -> Fill {
-        let pending = self.end - self.start;
-        if pending > cap.saturating_add(2) {
-            self.start = 0;
-            self.end = 0;
-            return Fill::Overlong;
-        }
-        self.buf.copy_within(self.start..self.end, 0);
-        self.start = 0;
-        self.end = pending;
-        // Room for a whole block after the pending bytes (a line longer than a block
-        // makes the buffer grow; it is bounded by the cap checked above).
-        let want = pending + BLOCK_BYTES;
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
-        }
-        loop {
-            match stream.read(&mut self.buf[self.end..]) {
-                Ok(0) => return Fill::End,
-                Ok(n) => {
-                    self.end += n;
-                    return Fill::More;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Fill::Failed(e),
-            }
-        }
-    }
-
-    /// Discard input up to and including the next newline (the rest of an over-long
-    /// line); bytes after it stay in the block.
-    fn skip_line(&mut self, stream: &mut impl Read) -> io::Result<()> {
-        loop {
-            if let Some(p) = memchr::memchr(b'\n', self.data()) {
-                self.start += p + 1;
-                return Ok(());
-            }
-            self.start = 0;
-            self.end = 0;
-            if self.buf.len() < BLOCK_BYTES {
-                self.buf.resize(BLOCK_BYTES, 0);
-            }
-            match stream.read(&mut self.buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => self.end = n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
 
 /// Offset of the byte after the string starting at `b[i] == '"'`.
 fn string_end(b: &[u8], i: usize) -> Option<usize> {
