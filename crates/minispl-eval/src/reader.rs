@@ -1130,23 +1130,32 @@ fn classify_line(
 
 /// One record (a line or an array element).
 fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Scratch) -> Outcome {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return Outcome::Problem(format!(
-                "invalid UTF-8 at byte {} of the record",
-                e.valid_up_to()
-            ))
-        }
+    // Raw records: the block validator first, on the bytes; for an ASCII record it is
+    // the UTF-8 check as well (issue 6).
+    let quick = match options.mode {
+        InputMode::Raw => validate::quick(bytes),
+        _ => validate::Quick::Unsure,
+    };
+    let text = match quick {
+        validate::Quick::Ascii(text) => text,
+        _ => match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return Outcome::Problem(format!(
+                    "invalid UTF-8 at byte {} of the record",
+                    e.valid_up_to()
+                ))
+            }
+        },
     };
     let is_object = text.trim_start().starts_with('{');
     match options.mode {
         // Raw records are only validated here (no tree is built): the search-time
         // layer parses `_raw` itself, and only for the fields the search needs.
         InputMode::Raw if is_object => {
-            // The fast check answers only "certainly valid"; serde_json decides the
+            // The fast checks answer only "certainly valid"; serde_json decides the
             // rest and words the error (issue 6 §4).
-            if !validate::certainly_valid(text) {
+            if quick == validate::Quick::Unsure && !validate::scalar_certainly_valid(text) {
                 if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
                     return Outcome::Problem(format!("invalid JSON: {e}"));
                 }
@@ -1600,6 +1609,35 @@ mod tests {
         );
         assert!(report.problems[3].message.contains("UTF-8"));
         assert!(report.problems[0].message.contains("array"));
+    }
+
+    /// The block validator is also the UTF-8 check, but only for ASCII records: bytes
+    /// that are JSON's grammar but not UTF-8 (inside a string, where the grammar does not
+    /// look) are still refused, long records (several 64-byte blocks) included, and
+    /// non-ASCII text is kept as it is.
+    #[test]
+    fn invalid_utf8_inside_a_valid_record_is_refused_and_non_ascii_text_kept() {
+        let long = "x".repeat(150);
+        let mut input = Vec::new();
+        for bad in [&b"\xff"[..], b"\xc3(", b"\xed\xa0\x80", b"\xe9"] {
+            for pad in ["", long.as_str()] {
+                input.extend_from_slice(format!("{{\"a\":\"{pad}").as_bytes());
+                input.extend_from_slice(bad);
+                input.extend_from_slice(b"\"}\n");
+            }
+        }
+        let good = format!("{{\"a\":\"caf\u{e9} {long} \u{1f600}\",\"b\":[1,\"\u{fc}\"]}}");
+        input.extend_from_slice(good.as_bytes());
+        input.push(b'\n');
+        let options = ReadOptions {
+            mode: InputMode::Raw,
+            ..ReadOptions::default()
+        };
+        let (events, report, result) = read_bytes(&input, &options);
+        assert!(result.is_ok());
+        assert_eq!(raws(&events), vec![good]);
+        assert_eq!((report.records, report.events, report.skipped), (9, 1, 8));
+        assert!(report.problems.iter().all(|p| p.message.contains("UTF-8")));
     }
 
     #[test]

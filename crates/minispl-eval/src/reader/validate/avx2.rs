@@ -10,6 +10,8 @@ use std::arch::x86_64::*;
 struct Avx2 {
     /// Byte-wise minimum of everything classified so far.
     min: __m256i,
+    /// Bitwise OR of everything classified so far (its top bits say non-ASCII).
+    any: __m256i,
 }
 
 impl Stage1 for Avx2 {
@@ -44,6 +46,7 @@ impl Stage1 for Avx2 {
                 ),
             );
             self.min = _mm256_min_epu8(self.min, _mm256_min_epu8(lo, hi));
+            self.any = _mm256_or_si256(self.any, _mm256_or_si256(lo, hi));
             Masks {
                 quote: eq(b'"'),
                 backslash: eq(b'\\'),
@@ -66,6 +69,12 @@ impl Stage1 for Avx2 {
     }
 
     #[inline(always)]
+    fn saw_non_ascii(&self) -> bool {
+        // SAFETY: as in `classify`: only reached from `check`, after detection of `avx2`.
+        unsafe { _mm256_movemask_epi8(self.any) != 0 }
+    }
+
+    #[inline(always)]
     fn prefix_xor(x: u64) -> u64 {
         // SAFETY: only reached from `check`, after detection of `pclmulqdq`. Multiplying
         // by all ones without carries XORs every lower bit into each bit.
@@ -81,9 +90,10 @@ impl Stage1 for Avx2 {
 /// # Safety
 /// The CPU must support `avx2` and `pclmulqdq` (check with `is_x86_feature_detected!`).
 #[target_feature(enable = "avx2,pclmulqdq,bmi1")]
-pub(super) unsafe fn check(b: &[u8]) -> bool {
+pub(super) unsafe fn check(b: &[u8]) -> Option<bits::Valid> {
     let mut stage1 = Avx2 {
         min: _mm256_set1_epi8(-1),
+        any: _mm256_setzero_si256(),
     };
     bits::check(b, &mut stage1)
 }
@@ -94,12 +104,13 @@ pub(super) unsafe fn check(b: &[u8]) -> bool {
 /// As for [`check`].
 #[cfg(test)]
 #[target_feature(enable = "avx2,pclmulqdq,bmi1")]
-pub(super) unsafe fn classify(block: &[u8; 64]) -> (Masks, bool) {
+pub(super) unsafe fn classify(block: &[u8; 64]) -> (Masks, bool, bool) {
     let mut stage1 = Avx2 {
         min: _mm256_set1_epi8(-1),
+        any: _mm256_setzero_si256(),
     };
     let m = stage1.classify(block);
-    (m, stage1.saw_control())
+    (m, stage1.saw_control(), stage1.saw_non_ascii())
 }
 
 /// The prefix XOR, for the tests.

@@ -62,6 +62,8 @@ pub(super) trait Stage1 {
     fn classify(&mut self, block: &[u8; 64]) -> Masks;
     /// Whether any byte classified so far was below 0x20.
     fn saw_control(&self) -> bool;
+    /// Whether any byte classified so far was 0x80 or above (not ASCII).
+    fn saw_non_ascii(&self) -> bool;
     /// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
     fn prefix_xor(x: u64) -> u64;
 }
@@ -71,6 +73,7 @@ pub(super) trait Stage1 {
 #[derive(Default)]
 pub(super) struct Portable {
     control: bool,
+    non_ascii: bool,
 }
 
 #[cfg(test)]
@@ -86,6 +89,7 @@ impl Stage1 for Portable {
                 b',' => m.comma |= bit,
                 b'{' | b'}' | b'[' | b']' => m.bracket |= bit,
                 0..=0x1f => self.control = true,
+                0x80.. => self.non_ascii = true,
                 _ => {}
             }
         }
@@ -94,6 +98,10 @@ impl Stage1 for Portable {
 
     fn saw_control(&self) -> bool {
         self.control
+    }
+
+    fn saw_non_ascii(&self) -> bool {
+        self.non_ascii
     }
 
     fn prefix_xor(x: u64) -> u64 {
@@ -113,12 +121,22 @@ pub(super) fn portable_prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// True only if `b` is one JSON value without any whitespace (see the module docs).
+/// A document [`check`] found certainly valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Valid {
+    /// Every byte is ASCII, so the bytes are UTF-8 too (issue 6: this pass reads every
+    /// byte anyway, so a separate UTF-8 pass is only needed for the others).
+    pub ascii: bool,
+}
+
+/// `Some` only if `b` is one JSON value without any whitespace (see the module docs);
+/// `None` when unsure. The bytes need not be UTF-8: outside strings any byte that is not
+/// JSON's is refused, and inside strings the caller checks UTF-8 unless [`Valid::ascii`].
 #[inline(always)]
-pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> bool {
+pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
     let n = b.len();
     if n == 0 {
-        return false;
+        return None;
     }
     let mut state = State::new();
     let full = n - n % 64;
@@ -128,11 +146,11 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> bool {
             .get(base..base + 64)
             .and_then(|s| <&[u8; 64]>::try_from(s).ok())
         else {
-            return false;
+            return None;
         };
         let masks = stage1.classify(block);
         if !state.block::<S>(b, base, masks, !0) {
-            return false;
+            return None;
         }
         base += 64;
     }
@@ -150,10 +168,12 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> bool {
             }
         };
         if !state.block::<S>(b, base, masks, (1u64 << rest) - 1) {
-            return false;
+            return None;
         }
     }
-    !stage1.saw_control() && state.finish()
+    (!stage1.saw_control() && state.finish()).then(|| Valid {
+        ascii: !stage1.saw_non_ascii(),
+    })
 }
 
 impl Masks {

@@ -33,11 +33,50 @@ pub fn certainly_valid(text: &str) -> bool {
     // JSON's whitespace around the value (what serde_json skips) is left out of the block
     // validator, which accepts none.
     let value = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-    block_valid(value) || scalar::certainly_valid(text)
+    block_check(value.as_bytes()).is_some() || scalar::certainly_valid(text)
 }
 
-/// The original byte-at-a-time validator alone (for the benchmark; same contract).
-#[doc(hidden)]
+/// What the block validator can tell of a record's bytes before they are known to be
+/// UTF-8 (issue 6: it reads every byte anyway, so for the ASCII records that are nearly
+/// all of CloudTrail it is the UTF-8 check too, and `from_utf8` is a second pass saved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quick<'a> {
+    /// Certainly valid JSON and every byte ASCII: the record's text.
+    Ascii(&'a str),
+    /// Certainly valid JSON once its bytes are found to be UTF-8 (not checked here).
+    Valid,
+    /// Not known: check UTF-8, then [`scalar_certainly_valid`].
+    Unsure,
+}
+
+/// [`Quick`] for `bytes`: as [`certainly_valid`] but on bytes, and without its
+/// byte-at-a-time fallback.
+pub fn quick(bytes: &[u8]) -> Quick<'_> {
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let Some(first) = bytes.iter().position(|c| !is_space(c)) else {
+        return Quick::Unsure;
+    };
+    let last = bytes.iter().rposition(|c| !is_space(c)).unwrap_or(first);
+    match block_check(&bytes[first..=last]) {
+        Some(bits::Valid { ascii: true }) => Quick::Ascii(ascii_text(bytes)),
+        Some(bits::Valid { ascii: false }) => Quick::Valid,
+        None => Quick::Unsure,
+    }
+}
+
+/// `bytes` as text, once the block validator saw every byte of the value inside them be
+/// ASCII; what surrounds the value is JSON whitespace, ASCII too.
+#[allow(unsafe_code)]
+fn ascii_text(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: every byte is ASCII (the caller's block check over the value, and the
+    // whitespace around it), and ASCII is valid UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+/// The byte-at-a-time validator alone (same contract): what [`certainly_valid`] does
+/// when the block validator is unsure, so after [`Quick::Unsure`] all that is left to
+/// try (and the benchmark's baseline).
 pub fn scalar_certainly_valid(text: &str) -> bool {
     scalar::certainly_valid(text)
 }
@@ -46,7 +85,7 @@ pub fn scalar_certainly_valid(text: &str) -> bool {
 /// between tokens answers `false`): `None` when the CPU lacks AVX2 or PCLMULQDQ.
 #[doc(hidden)]
 pub fn simd_certainly_valid(text: &str) -> Option<bool> {
-    simd_available().then(|| block_valid(text))
+    simd_available().then(|| block_check(text.as_bytes()).is_some())
 }
 
 fn simd_available() -> bool {
@@ -64,14 +103,14 @@ fn simd_available() -> bool {
 
 #[inline]
 #[allow(unsafe_code)] // calls the AVX2 entry after detecting its features.
-fn block_valid(text: &str) -> bool {
+fn block_check(bytes: &[u8]) -> Option<bits::Valid> {
     #[cfg(target_arch = "x86_64")]
     if simd_available() {
         // SAFETY: the features `avx2::check` is compiled for were detected just above.
-        return unsafe { avx2::check(text.as_bytes()) };
+        return unsafe { avx2::check(bytes) };
     }
-    let _ = text;
-    false
+    let _ = bytes;
+    None
 }
 
 #[cfg(test)]

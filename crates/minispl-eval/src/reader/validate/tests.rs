@@ -11,12 +11,21 @@ fn serde_ok(t: &str) -> bool {
 }
 
 /// The block validator with the portable stage 1.
-fn portable(t: &[u8]) -> bool {
+fn portable_verdict(t: &[u8]) -> Option<bits::Valid> {
     bits::check(t, &mut Portable::default())
 }
 
-/// The block validator with the AVX2 stage 1, when the CPU has it.
+fn portable(t: &[u8]) -> bool {
+    portable_verdict(t).is_some()
+}
+
+/// Whether the AVX2 block validator accepts `t`, when the CPU has AVX2.
 fn simd(t: &[u8]) -> Option<bool> {
+    simd_verdict(t).map(|v| v.is_some())
+}
+
+/// The block validator with the AVX2 stage 1, when the CPU has it.
+fn simd_verdict(t: &[u8]) -> Option<Option<bits::Valid>> {
     #[cfg(target_arch = "x86_64")]
     if simd_available() {
         // SAFETY: the features were detected just above.
@@ -32,10 +41,14 @@ fn simd(t: &[u8]) -> Option<bool> {
 /// limits: the block validator stops at 64 levels, the scalar one at 128 not counting an
 /// innermost empty container).
 fn check_all(t: &str) {
-    let fast = portable(t.as_bytes());
-    if let Some(s) = simd(t.as_bytes()) {
-        assert_eq!(s, fast, "AVX2 and portable stage 1 disagree on {t:?}");
+    let verdict = portable_verdict(t.as_bytes());
+    if let Some(s) = simd_verdict(t.as_bytes()) {
+        assert_eq!(s, verdict, "AVX2 and portable stage 1 disagree on {t:?}");
     }
+    if let Some(valid) = verdict {
+        assert_eq!(valid.ascii, t.is_ascii(), "ASCII flag wrong for {t:?}");
+    }
+    let fast = verdict.is_some();
     let slow = scalar::certainly_valid(t);
     assert!(
         !fast || slow,
@@ -430,7 +443,7 @@ fn simd_masks_equal_portable_masks() {
             };
         }
         let mut p = Portable::default();
-        let expected = (p.classify(&block), p.saw_control());
+        let expected = (p.classify(&block), p.saw_control(), p.saw_non_ascii());
         // SAFETY: the features were detected above.
         let got = unsafe { avx2::classify(&block) };
         assert_eq!(got, expected, "{block:?}");
