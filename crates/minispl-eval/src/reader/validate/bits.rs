@@ -142,12 +142,9 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
     let full = n - n % 64;
     let mut base = 0;
     while base < full {
-        let Some(block) = b
+        let block = b
             .get(base..base + 64)
-            .and_then(|s| <&[u8; 64]>::try_from(s).ok())
-        else {
-            return None;
-        };
+            .and_then(|s| <&[u8; 64]>::try_from(s).ok())?;
         let masks = stage1.classify(block);
         if !state.block::<S>(b, base, masks, !0) {
             return None;
