@@ -335,15 +335,20 @@ impl Engine {
         &self,
         detections: &[Detection],
     ) -> Result<Option<RecordFilter>, RulesError> {
-        let mut prefilters = Vec::with_capacity(detections.len());
-        for d in detections {
-            let program = self.compile_detection(d)?.program;
-            // A search that does not read events (`| makeresults ...`) needs none.
-            if program.plan().reads_index {
-                prefilters.push(program.prefilter().clone());
-            }
-        }
-        Ok(RecordFilter::any_of(prefilters))
+        Ok(record_filter(&self.compile_detections(detections)?))
+    }
+
+    /// Every detection's search compiled ([`Engine::compile_detection`]), in order: the
+    /// first that fails is the error. Compile once, then build the reader's filter
+    /// ([`record_filter`]) and run ([`Engine::run_compiled`]) from the same searches.
+    pub fn compile_detections(
+        &self,
+        detections: &[Detection],
+    ) -> Result<Vec<CompiledSearch>, RulesError> {
+        detections
+            .iter()
+            .map(|d| self.compile_detection(d))
+            .collect()
     }
 
     /// Run several detections over the same events, results in the order of
@@ -365,15 +370,31 @@ impl Engine {
         detections: &[Detection],
         events: I,
     ) -> Result<Vec<DetectionOutput>, RulesError> {
-        let searches = detections
-            .iter()
-            .map(|d| self.compile_detection(d))
-            .collect::<Result<Vec<_>, _>>()?;
+        let searches = self.compile_detections(detections)?;
+        self.run_compiled(detections, &searches, events)
+    }
+
+    /// [`Engine::run_detections`] with the searches already compiled
+    /// ([`Engine::compile_detections`]; `searches[i]` is `detections[i]`'s).
+    ///
+    /// # Panics
+    /// If the two slices differ in length.
+    pub fn run_compiled<I: IntoIterator<Item = Event>>(
+        &self,
+        detections: &[Detection],
+        searches: &[CompiledSearch],
+        events: I,
+    ) -> Result<Vec<DetectionOutput>, RulesError> {
+        assert_eq!(
+            detections.len(),
+            searches.len(),
+            "one compiled search per detection"
+        );
         if !self.context.optimizations.multi_detection {
             let events: Vec<Event> = events.into_iter().collect();
             return detections
                 .iter()
-                .zip(&searches)
+                .zip(searches)
                 .map(|(d, s)| {
                     let rows = s.run(events.iter().cloned())?;
                     let risk_events = risk_events(d, &rows);
@@ -386,7 +407,7 @@ impl Engine {
         let ingestor = Ingestor::for_plans(&self.context, &plans)
             .map_err(|e| eval_error(e, searches.first().map_or("", |s| s.expanded.as_str())))?;
         let mut runs = Vec::with_capacity(searches.len());
-        for s in &searches {
+        for s in searches {
             runs.push(s.program.start().map_err(|e| eval_error(e, &s.expanded))?);
         }
         let mut rows: Vec<Vec<Row>> = vec![Vec::new(); runs.len()];
@@ -451,13 +472,21 @@ impl Engine {
     }
 }
 
+/// The reader-side filter for running `searches` together ([`Engine::record_filter`]).
+pub fn record_filter(searches: &[CompiledSearch]) -> Option<RecordFilter> {
+    RecordFilter::any_of(
+        searches
+            .iter()
+            // A search that does not read events (`| makeresults ...`) needs none.
+            .filter(|s| s.program.plan().reads_index)
+            .map(|s| s.program.prefilter().clone()),
+    )
+}
+
 impl CompiledSearch {
     /// The reader-side filter for this search ([`Engine::record_filter`]).
     pub fn record_filter(&self) -> Option<RecordFilter> {
-        if !self.program.plan().reads_index {
-            return None;
-        }
-        RecordFilter::any_of([self.program.prefilter().clone()])
+        record_filter(std::slice::from_ref(self))
     }
 
     /// The compiled program (plan, prefilter).

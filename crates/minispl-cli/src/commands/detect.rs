@@ -23,32 +23,33 @@ pub fn run(args: &DetectArgs) -> CliResult {
     let env = setup::env(&args.engine)?;
     let mut plan = setup::input_plan(&args.files, &args.input, &env)?;
     let engine = setup::engine(&args.engine, &env)?;
-    // Every search is checked before any input is read (exit 2, with the caret).
+    // Every search is checked before any input is read (exit 2, with the caret), and
+    // compiled once for the filter and the run.
+    let mut searches = Vec::with_capacity(detections.len());
     for d in &detections {
         let macros = super::parse::detection_macros(engine.macros(), d);
         super::parse::parse_text(&d.search, &macros).map_err(|mut f| {
             f.message = format!("detection `{}`:\n{}", d.name, f.message);
             f
         })?;
-        engine.compile_detection(d).map_err(|e| {
+        searches.push(engine.compile_detection(d).map_err(|e| {
             let mut f = Failure::from_rules(&e, BAD_SEARCH);
             f.message = format!("detection `{}`:\n{}", d.name, f.message);
             f
-        })?;
+        })?);
     }
     // Events no detection can match are dropped by the reader, before an event is built
     // (issue 6); not with --earliest/--latest, whose count of events outside the range
     // must see them all.
     plan.options.threads = setup::reader_threads(&engine);
     if plan.range.is_all_time() {
-        plan.options.filter = engine
-            .record_filter(&detections)
-            .map_err(|e| Failure::from_rules(&e, BAD_SEARCH))?;
+        plan.options.filter = minispl_rules::engine::record_filter(&searches);
     }
     // Events stream through every detection in one pass (issue 6): the input is never
     // held in memory, whatever its size.
-    let (outputs, summary) =
-        input::with_events(&plan, |events| engine.run_detections(&detections, events));
+    let (outputs, summary) = input::with_events(&plan, |events| {
+        engine.run_compiled(&detections, &searches, events)
+    });
     if let Some(fatal) = &summary.fatal {
         summary.print(None, plan.quiet);
         return Err(Failure::failed(fatal.to_string()));
