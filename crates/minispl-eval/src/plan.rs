@@ -151,7 +151,7 @@ impl FieldSet {
     /// part of it: the scanner serves only sets without them).
     pub fn selector(&self) -> &crate::extract::scan::Selector {
         self.selector
-            .get_or_init(|| crate::extract::scan::Selector::new(&self.names))
+            .get_or_init(|| crate::extract::scan::Selector::new(&self.names, &self.patterns))
     }
 
     fn lookup(&self) -> &NameLookup {

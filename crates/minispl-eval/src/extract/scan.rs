@@ -31,14 +31,29 @@ const LINEAR_KEYS: usize = 12;
 /// document (the empty path); every other state is a path that is a selected name or a
 /// prefix of one ending just before `.` or `{` (what `FieldSet::may_extend` answers yes
 /// to), so a path that cannot lead to a selected name has no state and is skipped.
+///
+/// Prefix patterns (`requestParameters.*`, issue 6: `rename requestParameters.* as *` in
+/// the ECR detections) add the paths before each `.` or `{` of their literal part as
+/// states, and to each state the key prefixes that take a path into the pattern
+/// ([`State::capture`]): below such a key every leaf is selected, named by its path.
 #[derive(Debug, Clone)]
 pub struct Selector {
     names: Vec<String>,
     states: Vec<State>,
+    /// The index in `names` of each selected name, for the leaves met below a pattern.
+    by_name: HashMap<Box<str>, u32, BuildFxHasher>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct State {
+    /// The path this state stands for (`a.b{}`), the start of the names found below a
+    /// pattern.
+    path: Box<str>,
+    /// Key prefixes that make `<this>.<key>` start with a pattern's literal part: the
+    /// value is then walked by [`Scanner::capture`].
+    capture: Vec<Box<[u8]>>,
+    /// `<this>{}` starts with a pattern's literal part.
+    array_capture: bool,
     /// The index in `names` when this path is itself a selected name.
     selected: Option<u32>,
     /// Object keys leading on: the path becomes `<this>.<key>` (`<key>` at the top).
@@ -75,18 +90,22 @@ impl Keys {
 }
 
 impl Selector {
-    /// Compile a set of exact names (the `names` of a [`FieldSet`] without patterns).
-    pub fn new(names: &BTreeSet<String>) -> Selector {
+    /// Compile the exact names and patterns of a [`FieldSet`]; only prefix patterns
+    /// (see [`prefix_pattern`]) are compiled: [`serves`] says no to a set with others.
+    pub fn new(names: &BTreeSet<String>, patterns: &BTreeSet<String>) -> Selector {
+        let literals: Vec<&str> = patterns.iter().filter_map(|p| prefix_pattern(p)).collect();
         let mut paths: Vec<&str> = vec![""];
         let mut ids: HashMap<&str, u32, BuildFxHasher> = HashMap::default();
         ids.insert("", 0);
-        for name in names {
+        // A name is a state itself; a pattern's literal only up to its last `.` or `{`.
+        let whole = names.iter().map(|n| (n.as_str(), true));
+        for (name, itself) in whole.chain(literals.iter().map(|l| (*l, false))) {
             let ends = name
                 .bytes()
                 .enumerate()
                 .filter(|&(_, b)| matches!(b, b'.' | b'{'))
                 .map(|(i, _)| i)
-                .chain([name.len()]);
+                .chain(itself.then_some(name.len()));
             for end in ends {
                 let Some(prefix) = name.get(..end) else {
                     continue;
@@ -127,16 +146,40 @@ impl Selector {
                 }
             }
         }
-        for (state, list) in states.iter_mut().zip(keys) {
+        for ((state, list), path) in states.iter_mut().zip(keys).zip(&paths) {
             state.keys = if list.len() <= LINEAR_KEYS {
                 Keys::Few(list)
             } else {
                 Keys::Many(list.into_iter().collect())
             };
+            state.path = Box::from(*path);
+            for literal in &literals {
+                // `<path>.<key>` (`<key>` at the top) starts with `literal` exactly when
+                // the key starts with what follows `<path>.` in it.
+                let rest = if path.is_empty() {
+                    Some(*literal)
+                } else {
+                    literal
+                        .strip_prefix(*path)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                };
+                if let Some(rest) = rest {
+                    state.capture.push(Box::from(rest.as_bytes()));
+                }
+                // `<path>{}` starts with `literal`.
+                let after = literal.strip_prefix(*path).filter(|_| !path.is_empty());
+                if after.is_some_and(|rest| !rest.is_empty() && "{}".starts_with(rest)) {
+                    state.array_capture = true;
+                }
+            }
         }
+        let by_name = (kept.iter().enumerate())
+            .map(|(i, n)| (Box::from(n.as_str()), i as u32))
+            .collect();
         Selector {
             names: kept,
             states,
+            by_name,
         }
     }
 
@@ -146,14 +189,63 @@ impl Selector {
     }
 }
 
-/// Extracted leaves, in order of each name's first occurrence: the name's index in
-/// [`Selector::names`] and its value (one string, or a multivalue in document order:
-/// built as `Value::multi` would, without a list per single value).
+/// Extracted leaves, in order of each name's first occurrence: the name's index (in
+/// [`Selector::names`], then in [`Scanned::found`]) and its value (one string, or a
+/// multivalue in document order: built as `Value::multi` would, without a list per single
+/// value).
 pub type Leaves = Vec<(u32, Value)>;
+
+/// What [`scan`] extracted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scanned {
+    pub leaves: Leaves,
+    /// Names found below a pattern that are not among [`Selector::names`]: index
+    /// `names().len() + i` in `leaves`.
+    pub found: Vec<String>,
+}
+
+impl Scanned {
+    /// The leaves with their names.
+    pub fn into_fields(self, sel: &Selector) -> Vec<(String, Value)> {
+        let names = sel.names();
+        let mut found: Vec<Option<String>> = self.found.into_iter().map(Some).collect();
+        self.leaves
+            .into_iter()
+            .map(|(id, value)| {
+                let name = match names.get(id as usize) {
+                    Some(name) => name.clone(),
+                    // Each found name has one leaf entry: move it out.
+                    None => found
+                        .get_mut(id as usize - names.len())
+                        .and_then(Option::take)
+                        .unwrap_or_default(),
+                };
+                (name, value)
+            })
+            .collect()
+    }
+}
+
+/// What the caller knows of the text it asks to scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// Anything: the scanner checks the grammar of everything it reads.
+    Unchecked,
+    /// `serde_json` accepts it (as the reader makes sure of every raw record it hands
+    /// on): values no selected name lies in are stepped over without checking them
+    /// ([`super::skip`], issue 6). What the scanner walks is still checked, so the
+    /// answer is that of the `serde_json` walk as for unchecked text.
+    Valid,
+}
 
 /// The leaves of the JSON object `raw` that `sel` selects, or `None` when the scanner is
 /// not certain (see the module comment): the caller then asks `serde_json`.
-pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
+pub fn scan(raw: &str, sel: &Selector) -> Option<Scanned> {
+    scan_text(raw, sel, Text::Unchecked)
+}
+
+/// [`scan`], told what is known of the text.
+pub fn scan_text(raw: &str, sel: &Selector, text: Text) -> Option<Scanned> {
     let b = raw.as_bytes();
     // Control bytes: inside a string the search for its end stops at one (unsure);
     // between tokens only spaces are accepted, so a tab or newline there is unsure too.
@@ -164,6 +256,9 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
         sel,
         out: Vec::new(),
         slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+        fast_skip: text == Text::Valid && super::skip::available(),
+        found: Vec::new(),
+        found_ids: HashMap::default(),
     };
     s.ws();
     if s.peek() != Some(b'{') {
@@ -171,7 +266,10 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
     }
     s.walk(0, 0)?;
     s.ws();
-    (s.i == b.len()).then_some(s.out)
+    (s.i == b.len()).then_some(Scanned {
+        leaves: s.out,
+        found: s.found,
+    })
 }
 
 struct Scanner<'a> {
@@ -182,6 +280,11 @@ struct Scanner<'a> {
     out: Leaves,
     /// Position in `out` of each selected name, `u32::MAX` before its first value.
     slots: smallvec::SmallVec<[u32; 32]>,
+    /// The text is known to be valid JSON and the block skip can run on this CPU.
+    fast_skip: bool,
+    /// Names met below a pattern that are not selected names, and their indexes.
+    found: Vec<String>,
+    found_ids: HashMap<String, u32, BuildFxHasher>,
 }
 
 impl Scanner<'_> {
@@ -210,9 +313,30 @@ impl Scanner<'_> {
     }
 
     fn emit(&mut self, state: u32, text: String) {
-        let Some(id) = self.sel.states[state as usize].selected else {
-            return;
+        if let Some(id) = self.sel.states[state as usize].selected {
+            self.emit_id(id, text);
+        }
+    }
+
+    /// A leaf below a pattern, named by its path.
+    fn emit_path(&mut self, path: &str, text: String) {
+        let id = match self.sel.by_name.get(path) {
+            Some(&id) => id,
+            None => match self.found_ids.get(path) {
+                Some(&id) => id,
+                None => {
+                    let id = (self.sel.names.len() + self.found.len()) as u32;
+                    self.found.push(path.to_string());
+                    self.found_ids.insert(path.to_string(), id);
+                    self.slots.push(u32::MAX);
+                    id
+                }
+            },
         };
+        self.emit_id(id, text);
+    }
+
+    fn emit_id(&mut self, id: u32, text: String) {
         let slot = &mut self.slots[id as usize];
         if *slot == u32::MAX {
             *slot = self.out.len() as u32;
@@ -343,12 +467,21 @@ impl Scanner<'_> {
                         return None;
                     }
                     self.expect(b':')?;
-                    let next = self.sel.states[state as usize]
-                        .keys
-                        .get(&self.b[start..end]);
-                    match next {
-                        Some(next) => self.walk(next, depth + 1)?,
-                        None => self.skip_value(depth + 1)?,
+                    let st = &self.sel.states[state as usize];
+                    let key = &self.b[start..end];
+                    if st.capture.iter().any(|rest| key.starts_with(rest)) {
+                        let mut path = String::with_capacity(st.path.len() + key.len() + 32);
+                        path.push_str(&st.path);
+                        if state != 0 {
+                            path.push('.');
+                        }
+                        path.push_str(self.text.get(start..end)?);
+                        self.capture(&mut path, depth + 1)?;
+                    } else {
+                        match st.keys.get(key) {
+                            Some(next) => self.walk(next, depth + 1)?,
+                            None => self.skip_value(depth + 1)?,
+                        }
                     }
                     self.ws();
                     match self.peek()? {
@@ -362,7 +495,12 @@ impl Scanner<'_> {
                 }
             }
             b'[' => {
-                let Some(next) = self.sel.states[state as usize].array else {
+                let st = &self.sel.states[state as usize];
+                if st.array_capture {
+                    let mut path = st.path.to_string();
+                    return self.capture(&mut path, depth);
+                }
+                let Some(next) = st.array else {
                     return self.skip(depth);
                 };
                 if depth >= MAX_DEPTH {
@@ -387,49 +525,134 @@ impl Scanner<'_> {
                     }
                 }
             }
-            b'"' => {
-                let (start, end, escaped) = self.string()?;
-                if self.sel.states[state as usize].selected.is_some() {
-                    let text = if escaped {
-                        unescape(&self.b[start..end])?
-                    } else {
-                        // Both ends are ASCII quotes, so this is a char boundary.
-                        self.text.get(start..end)?.to_string()
-                    };
+            _ => {
+                let wanted = self.sel.states[state as usize].selected.is_some();
+                if let Some(text) = self.scalar(wanted)? {
                     self.emit(state, text);
                 }
                 Some(())
             }
+        }
+    }
+
+    /// A scalar value at `self.i` (string, number, `true`, `false`, `null`): its text as
+    /// `serde_json` renders it when `wanted` (strings are only decoded then), `None` for
+    /// `null` (R4.9: an absent field) or when not wanted.
+    fn scalar(&mut self, wanted: bool) -> Option<Option<String>> {
+        match self.peek()? {
+            b'"' => {
+                let (start, end, escaped) = self.string()?;
+                if !wanted {
+                    return Some(None);
+                }
+                let text = if escaped {
+                    unescape(&self.b[start..end])?
+                } else {
+                    // Both ends are ASCII quotes, so this is a char boundary.
+                    self.text.get(start..end)?.to_string()
+                };
+                Some(Some(text))
+            }
             b't' => {
                 self.word(b"true")?;
-                self.emit(state, "true".to_string());
-                Some(())
+                Some(wanted.then(|| "true".to_string()))
             }
             b'f' => {
                 self.word(b"false")?;
-                self.emit(state, "false".to_string());
-                Some(())
+                Some(wanted.then(|| "false".to_string()))
             }
-            // R4.9: a null leaf is an absent field.
-            b'n' => self.word(b"null"),
+            b'n' => self.word(b"null").map(|()| None),
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
                 let plain = self.number()?;
                 let token = self.text.get(start..self.i)?;
                 if plain {
-                    if self.sel.states[state as usize].selected.is_some() {
-                        self.emit(state, token.to_string());
-                    }
+                    Some(wanted.then(|| token.to_string()))
                 } else {
                     // Floats, exponents, `-0` and big integers: serde's own reading
                     // and rendering (and its errors, e.g. `1e400` out of range, which
                     // make the walk fail: then the slow path decides).
                     let n: serde_json::Number = serde_json::from_str(token).ok()?;
-                    self.emit(state, n.to_string());
+                    Some(Some(n.to_string()))
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A value below a pattern (`path` is a name the pattern selects): every leaf is
+    /// selected, named by its path (R4.7, R4.13).
+    fn capture(&mut self, path: &mut String, depth: usize) -> Option<()> {
+        self.ws();
+        let len = path.len();
+        match self.peek()? {
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return None;
+                    }
+                    let (start, end, escaped) = self.string()?;
+                    // As in `walk`: escaped and empty keys are left to serde.
+                    if escaped || start == end {
+                        return None;
+                    }
+                    self.expect(b':')?;
+                    path.push('.');
+                    path.push_str(self.text.get(start..end)?);
+                    self.capture(path, depth + 1)?;
+                    path.truncate(len);
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Some(());
+                }
+                path.push_str("{}");
+                loop {
+                    self.capture(path, depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            path.truncate(len);
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => {
+                if let Some(text) = self.scalar(true)? {
+                    self.emit_path(path, text);
                 }
                 Some(())
             }
-            _ => None,
         }
     }
 
@@ -448,6 +671,14 @@ impl Scanner<'_> {
     /// Check and step over a value no selected name lies in.
     fn skip(&mut self, depth: usize) -> Option<()> {
         self.ws();
+        if self.fast_skip && matches!(self.peek(), Some(b'{' | b'[')) {
+            // Valid text: no grammar to check, and no depth limit (the `serde_json` walk
+            // skips such a value with `IgnoredAny`, which has none either).
+            if let Some(end) = super::skip::container_end(self.b, self.i) {
+                self.i = end;
+                return Some(());
+            }
+        }
         match self.peek()? {
             b'"' => self.string().map(drop),
             b'{' => {
@@ -618,10 +849,18 @@ fn unescape(b: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Can [`scan`] serve this set? Only exact names: `all` and `*` patterns need the path
-/// of every key, which the `serde_json` walk builds.
+/// Can [`scan`] serve this set? Exact names and prefix patterns: `all` and other
+/// patterns (`*.ARN`) need the path of every key, which the `serde_json` walk builds.
 pub fn serves(wanted: &FieldSet) -> bool {
-    !wanted.all && wanted.patterns.is_empty()
+    !wanted.all && wanted.patterns.iter().all(|p| prefix_pattern(p).is_some())
+}
+
+/// The literal part `L` of a pattern `L*` with one `*`, at the end, and `L` not empty:
+/// it selects exactly the names starting with `L` (R1.18: `*` matches any run).
+pub fn prefix_pattern(pattern: &str) -> Option<&str> {
+    pattern
+        .strip_suffix('*')
+        .filter(|literal| !literal.is_empty() && !literal.contains('*'))
 }
 
 #[cfg(test)]
@@ -636,12 +875,30 @@ mod tests {
     /// The scanner's answer as names and values.
     fn scanned(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
         let sel = wanted.selector();
-        scan(doc, sel).map(|leaves| {
-            leaves
+        scan(doc, sel).map(|scanned| {
+            scanned
+                .into_fields(sel)
                 .into_iter()
-                .map(|(id, v)| (sel.names()[id as usize].clone(), v.to_strings()))
+                .map(|(name, v)| (name, v.to_strings()))
                 .collect()
         })
+    }
+
+    /// [`scanned`] of text known to be valid.
+    fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+        let sel = wanted.selector();
+        scan_text(doc, sel, Text::Valid).map(|scanned| {
+            scanned
+                .into_fields(sel)
+                .into_iter()
+                .map(|(name, v)| (name, v.to_strings()))
+                .collect()
+        })
+    }
+
+    /// What the reader accepts as a raw record (the meaning of [`Text::Valid`]).
+    fn valid(doc: &str) -> bool {
+        serde_json::from_str::<serde::de::IgnoredAny>(doc).is_ok()
     }
 
     /// The `serde_json` walk; `json::flatten` filtered to the set agrees with it, except
@@ -695,6 +952,7 @@ mod tests {
             let got = scanned(CLOUDTRAIL, wanted);
             assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
             assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
+            assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
         }
         // Spot checks of the rules the comparison relies on.
         let got = scanned(CLOUDTRAIL, &sets[6]).expect("scans");
@@ -766,6 +1024,12 @@ mod tests {
                 if let Some(got) = scanned(doc, wanted) {
                     assert_eq!(Some(got), expected, "{doc} / {wanted}");
                 }
+                if valid(doc) {
+                    // Told the text is valid, the scanner skips without checking.
+                    if let Some(got) = scanned_valid(doc, wanted) {
+                        assert_eq!(Some(got), expected, "valid: {doc} / {wanted}");
+                    }
+                }
                 assert_eq!(
                     crate::extract::flatten_text(doc, wanted),
                     expected,
@@ -784,12 +1048,93 @@ mod tests {
             );
         }
         assert_eq!(flatten_text_serde(&deep, &set(&["a"])), Some(vec![]));
+        // Valid text: a deep subtree no name lies in is skipped by the block skip, which
+        // has no depth limit (nor has serde's `IgnoredAny`).
+        let deep_skipped = format!(
+            "{{\"x\":{}1{}, \"a\":\"1\"}}",
+            "[".repeat(150),
+            "]".repeat(150)
+        );
+        assert_eq!(
+            flatten_text_serde(&deep_skipped, &set(&["a"])),
+            Some(vec![("a".to_string(), vec!["1".to_string()])])
+        );
+        if crate::extract::skip::available() {
+            assert_eq!(
+                scanned_valid(&deep_skipped, &set(&["a"])),
+                flatten_text_serde(&deep_skipped, &set(&["a"]))
+            );
+        }
+        assert_eq!(scanned(&deep_skipped, &set(&["a"])), None);
         let ok = format!("{{\"a\":{}1{}}}", "[".repeat(20), "]".repeat(20));
         let name = format!("a{}", "{}".repeat(20));
         assert_eq!(
             scanned(&ok, &set(&[&name])),
             Some(vec![(name.clone(), vec!["1".to_string()])])
         );
+    }
+
+    #[test]
+    fn prefix_patterns_match_serde() {
+        let sets = [
+            set(&["requestParameters.*"]),
+            set(&[
+                "requestParameters.*",
+                "requestParameters.repositoryName",
+                "eventName",
+            ]),
+            set(&[
+                "requestParameters.n*",
+                "resources{}.*",
+                "userIdentity.session*",
+            ]),
+            set(&["a*", "dup*", "nested{*", "none{}*"]),
+            set(&["a.*", "a.b", "userIdentity.sessionContext.*", "e*"]),
+            set(&["nested{}{}*", "requestParameters.n{}.*", "k*"]),
+        ];
+        for wanted in &sets {
+            assert!(serves(wanted), "{wanted}");
+            let got = scanned(CLOUDTRAIL, wanted);
+            assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
+            assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
+            assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+        }
+        let got = scanned(CLOUDTRAIL, &sets[1]).expect("scans");
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        // Document order; the exact name and the pattern give one field.
+        assert_eq!(
+            names,
+            [
+                "eventName",
+                "requestParameters.repositoryName",
+                "requestParameters.imageTag",
+                "requestParameters.n{}",
+            ]
+        );
+        for doc in [
+            r#"{"a":{"b":[{"c":"x"},{"c":"y"}]},"a.b":{"c":"z"},"ab":1,"ac":[1,{"":2}]}"#,
+            r#"{"a":{"b\u0041":1}}"#,
+            r#"{"a":[[1,[2]],{"x":[true,null,false]}],"a{}":"k"}"#,
+            r#"{"a":{"b":1e400}}"#,
+            r#"{"a":{"b":tru}}"#,
+        ] {
+            for wanted in [
+                set(&["a*"]),
+                set(&["a.*", "a.b{}.c"]),
+                set(&["a{*"]),
+                set(&["a{}*"]),
+            ] {
+                let expected = reference(doc, &wanted);
+                if let Some(got) = scanned(doc, &wanted) {
+                    assert_eq!(Some(got), expected, "{doc} / {wanted}");
+                }
+                assert_eq!(crate::extract::flatten_text(doc, &wanted), expected);
+            }
+        }
+        // Other patterns are left to serde.
+        for other in ["*.ARN", "a*b*", "*"] {
+            assert!(!serves(&set(&[other])), "{other}");
+        }
     }
 
     #[test]
@@ -870,7 +1215,7 @@ mod tests {
 
     #[test]
     fn selector_states_follow_the_names() {
-        let sel = Selector::new(set(&["a.b{}.c", "x"]).names());
+        let sel = Selector::new(set(&["a.b{}.c", "x"]).names(), &BTreeSet::new());
         // "", "a", "a.b", "a.b{}", "a.b{}.c", "x"
         assert_eq!(sel.states.len(), 6);
         assert_eq!(sel.names(), &["a.b{}.c".to_string(), "x".to_string()]);
@@ -880,14 +1225,11 @@ mod tests {
         assert!(root.keys.get(b"b").is_none());
         // Many keys in one state use the hash map and answer the same.
         let many: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
-        let sel = Selector::new(FieldSet::from_names(&many).names());
+        let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
         assert!(matches!(sel.states[0].keys, Keys::Many(_)));
         let doc = r#"{"k3":"three","k39":"last","k40":"no"}"#;
-        let got = scan(doc, &sel).expect("scans");
-        let names: Vec<&str> = got
-            .iter()
-            .map(|(id, _)| sel.names()[*id as usize].as_str())
-            .collect();
+        let got = scan(doc, &sel).expect("scans").into_fields(&sel);
+        let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, vec!["k3", "k39"]);
     }
 }
