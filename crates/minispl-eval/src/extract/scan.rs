@@ -60,6 +60,10 @@ struct State {
     /// A key may contain `.` itself (R4.14: dots inside keys are not escaped), so `a.b`
     /// is reached both from `{"a":{"b":..}}` and from `{"a.b":..}`.
     keys: Keys,
+    /// Bit `min(len, 63)` set for the length of each key in `keys`: most keys of a record
+    /// lead nowhere, and a length no key has rejects them before any comparison or hash
+    /// (issue 6: W4's top state has more keys than are compared one by one).
+    key_lens: u64,
     /// The state of `<this>{}` (R4.13), reached by the elements of an array here.
     array: Option<u32>,
 }
@@ -73,6 +77,17 @@ enum Keys {
 impl Default for Keys {
     fn default() -> Self {
         Keys::Few(Vec::new())
+    }
+}
+
+impl State {
+    /// The state a key leads to.
+    #[inline]
+    fn next(&self, key: &[u8]) -> Option<u32> {
+        if self.key_lens >> key.len().min(63) & 1 == 0 {
+            return None;
+        }
+        self.keys.get(key)
     }
 }
 
@@ -147,6 +162,7 @@ impl Selector {
             }
         }
         for ((state, list), path) in states.iter_mut().zip(keys).zip(&paths) {
+            state.key_lens = list.iter().fold(0, |m, (k, _)| m | 1 << k.len().min(63));
             state.keys = if list.len() <= LINEAR_KEYS {
                 Keys::Few(list)
             } else {
@@ -478,7 +494,7 @@ impl Scanner<'_> {
                         path.push_str(self.text.get(start..end)?);
                         self.capture(&mut path, depth + 1)?;
                     } else {
-                        match st.keys.get(key) {
+                        match st.next(key) {
                             Some(next) => self.walk(next, depth + 1)?,
                             None => self.skip_value(depth + 1)?,
                         }
@@ -1220,13 +1236,22 @@ mod tests {
         assert_eq!(sel.states.len(), 6);
         assert_eq!(sel.names(), &["a.b{}.c".to_string(), "x".to_string()]);
         let root = &sel.states[0];
-        assert!(root.keys.get(b"a").is_some());
-        assert!(root.keys.get(b"a.b").is_some());
-        assert!(root.keys.get(b"b").is_none());
+        assert!(root.next(b"a").is_some());
+        assert!(root.next(b"a.b").is_some());
+        assert!(root.next(b"b").is_none());
+        assert!(root.next(b"x").is_some());
+        assert!(root.next(b"y").is_none());
         // Many keys in one state use the hash map and answer the same.
         let many: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
         let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
         assert!(matches!(sel.states[0].keys, Keys::Many(_)));
+        // Keys of 63 bytes and more share one length bit.
+        let (long, longer) = ("k".repeat(70), "k".repeat(80));
+        let sel = Selector::new(set(&[&long]).names(), &BTreeSet::new());
+        let doc = format!(r#"{{"{longer}":"no","{long}":"yes"}}"#);
+        let got = scan(&doc, &sel).expect("scans").into_fields(&sel);
+        assert_eq!(got, vec![(long.clone(), Value::str("yes"))]);
+        let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
         let doc = r#"{"k3":"three","k39":"last","k40":"no"}"#;
         let got = scan(doc, &sel).expect("scans").into_fields(&sel);
         let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
