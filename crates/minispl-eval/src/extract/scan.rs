@@ -1257,4 +1257,106 @@ mod tests {
         let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, vec!["k3", "k39"]);
     }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Keys from a small alphabet so that names, prefixes and duplicates meet; some
+        /// with dots, braces, escapes and non-ASCII.
+        fn key() -> impl Strategy<Value = String> {
+            prop::sample::select(vec![
+                "a",
+                "b",
+                "ab",
+                "a.b",
+                "a{}",
+                "é",
+                "k\"q",
+                "",
+                "requestParameters",
+                "x",
+            ])
+            .prop_map(str::to_string)
+        }
+
+        fn value() -> impl Strategy<Value = serde_json::Value> {
+            let chars =
+                prop::sample::select(vec!['"', '\\', '{', '}', '[', ']', 'a', 'é', '\u{1}']);
+            let string = prop::collection::vec(chars, 0..12).prop_map(String::from_iter);
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                (-1e6f64..1e6).prop_map(serde_json::Value::from),
+                string.prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(5, 48, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                    prop::collection::vec((key(), inner), 0..5)
+                        .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// An object written with duplicate keys allowed (serde's map would merge them).
+        fn document() -> impl Strategy<Value = String> {
+            (prop::collection::vec((key(), value()), 0..8), any::<bool>()).prop_map(
+                |(pairs, spaced)| {
+                    let sep = if spaced { ", " } else { "," };
+                    let body: Vec<String> = pairs
+                        .iter()
+                        .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k.as_str())))
+                        .collect();
+                    format!("{{{}}}", body.join(sep))
+                },
+            )
+        }
+
+        fn names() -> impl Strategy<Value = Vec<String>> {
+            let name = prop::sample::select(vec![
+                "a",
+                "b",
+                "ab",
+                "a.b",
+                "a{}",
+                "a{}{}",
+                "a.b{}",
+                "a{}.b",
+                "b.a",
+                "x.a.b",
+                "requestParameters.a",
+                "requestParameters.*",
+                "a*",
+                "a.*",
+                "a{}*",
+                "b{*",
+                "x.*",
+                "é",
+                "é.a",
+                "requestParameters.a.b{}",
+            ]);
+            prop::collection::vec(name.prop_map(str::to_string), 0..5)
+        }
+
+        proptest! {
+            #[test]
+            fn scanner_equals_serde_walk(doc in document(), names in names()) {
+                let wanted = FieldSet::from_names(&names);
+                let expected = flatten_text_serde(&doc, &wanted);
+                prop_assert_eq!(crate::extract::flatten_text(&doc, &wanted), expected.clone());
+                if serves(&wanted) {
+                    if let Some(got) = scanned(&doc, &wanted) {
+                        prop_assert_eq!(Some(got), expected.clone(), "unchecked");
+                    }
+                    if valid(&doc) {
+                        if let Some(got) = scanned_valid(&doc, &wanted) {
+                            prop_assert_eq!(Some(got), expected, "valid");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
