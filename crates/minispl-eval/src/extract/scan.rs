@@ -35,7 +35,7 @@ const LINEAR_KEYS: usize = 12;
 /// Prefix patterns (`requestParameters.*`, issue 6: `rename requestParameters.* as *` in
 /// the ECR detections) add the paths before each `.` or `{` of their literal part as
 /// states, and to each state the key prefixes that take a path into the pattern
-/// ([`State::capture`]): below such a key every leaf is selected, named by its path.
+/// (`State::capture`): below such a key every leaf is selected, named by its path.
 #[derive(Debug, Clone)]
 pub struct Selector {
     names: Vec<String>,
@@ -249,7 +249,7 @@ pub enum Text {
     Unchecked,
     /// `serde_json` accepts it (as the reader makes sure of every raw record it hands
     /// on): values no selected name lies in are stepped over without checking them
-    /// ([`super::skip`], issue 6). What the scanner walks is still checked, so the
+    /// (`extract::skip`, issue 6). What the scanner walks is still checked, so the
     /// answer is that of the `serde_json` walk as for unchecked text.
     Valid,
 }
