@@ -78,6 +78,14 @@ fn selections() -> Vec<FieldSet> {
             "tlsDetails.tlsVersion",
             "additionalEventData.bytesTransferredIn",
         ]),
+        // Prefix patterns (`rename requestParameters.* as *`) with exact names.
+        FieldSet::from_names([
+            "requestParameters.*",
+            "userIdentity.session*",
+            "resources{}.*",
+            "eventName",
+            "requestParameters.repositoryName",
+        ]),
     ]
 }
 
@@ -103,6 +111,16 @@ fn check(records: &[String]) -> (usize, usize) {
             assert_eq!(got, Some(filtered), "json::flatten, {wanted}: {record}");
             if scan::scan(record, wanted.selector()).is_some() {
                 served += 1;
+            }
+            // The reader's records are valid: told so, the scanner skips unchecked.
+            let valid = scan::scan_text(record, wanted.selector(), scan::Text::Valid);
+            if let Some(valid) = valid {
+                let named = valid.into_fields(wanted.selector());
+                let named: Vec<_> = named
+                    .into_iter()
+                    .map(|(n, v)| (n, v.to_strings()))
+                    .collect();
+                assert_eq!(Some(named), expected, "valid, {wanted}: {record}");
             }
         }
     }

@@ -11,6 +11,11 @@ pub struct EventMeta {
     pub source: Option<std::sync::Arc<str>>,
     pub host: Option<std::sync::Arc<str>>,
     pub index: Option<std::sync::Arc<str>>,
+    /// Set by the reader on the `Event::Raw` it makes: `raw` is text `serde_json`
+    /// accepts (the reader validated it). Extraction then steps over the values the
+    /// search does not need without checking them again (issue 6); the fields are the
+    /// same either way. Leave it `false` for text from anywhere else.
+    pub json_checked: bool,
 }
 
 /// One input event.
@@ -30,6 +35,7 @@ pub enum Event {
 
 use crate::env::Env;
 use crate::error::EvalError;
+use crate::extract::Text;
 use crate::plan::{FieldSet, Plan};
 use crate::profile::{CompiledProfile, Needs};
 use crate::program::Context;
@@ -137,8 +143,13 @@ impl Ingestor {
                     None => set_default_fields(&mut row, &meta),
                 }
                 if let Some(p) = profile {
+                    let text = if meta.json_checked {
+                        Text::Valid
+                    } else {
+                        Text::Unchecked
+                    };
                     p.profile
-                        .apply_with(&mut row, true, &p.wanted, &p.needs, &self.env)?;
+                        .apply_with(&mut row, Some(text), &p.wanted, &p.needs, &self.env)?;
                 }
                 Ok(row)
             }
@@ -153,8 +164,10 @@ impl Ingestor {
                 normalise_time(&mut row, &self.env);
                 set_default_fields(&mut row, &meta);
                 if let Some(p) = self.profile(&meta) {
+                    // A field map's `_raw` comes from anywhere: checked as it is read.
+                    let text = from_text.then_some(Text::Unchecked);
                     p.profile
-                        .apply_with(&mut row, from_text, &p.wanted, &p.needs, &self.env)?;
+                        .apply_with(&mut row, text, &p.wanted, &p.needs, &self.env)?;
                 }
                 Ok(row)
             }

@@ -147,11 +147,11 @@ impl FieldSet {
         self.selector = std::sync::OnceLock::new();
     }
 
-    /// The exact names compiled for [`crate::extract::scan`] (patterns and `all` are not
-    /// part of it: the scanner serves only sets without them).
+    /// The names and prefix patterns compiled for [`crate::extract::scan`] (`all` and
+    /// other patterns are not part of it: the scanner serves only sets without them).
     pub fn selector(&self) -> &crate::extract::scan::Selector {
         self.selector
-            .get_or_init(|| crate::extract::scan::Selector::new(&self.names))
+            .get_or_init(|| crate::extract::scan::Selector::new(&self.names, &self.patterns))
     }
 
     fn lookup(&self) -> &NameLookup {

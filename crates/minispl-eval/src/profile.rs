@@ -202,19 +202,22 @@ impl CompiledProfile {
         wanted: &FieldSet,
         env: &Env,
     ) -> Result<(), EvalError> {
-        self.apply_with(row, from_text, wanted, &self.needs(wanted), env)
+        let text = from_text.then_some(extract::Text::Unchecked);
+        self.apply_with(row, text, wanted, &self.needs(wanted), env)
     }
 
-    /// [`CompiledProfile::apply`] with `needs` computed beforehand from the same `wanted`.
+    /// [`CompiledProfile::apply`] with `needs` computed beforehand from the same `wanted`;
+    /// `from_text` also says whether `_raw` is known to be valid JSON (issue 6: extraction
+    /// then need not check what it skips).
     pub fn apply_with(
         &self,
         row: &mut Row,
-        from_text: bool,
+        from_text: Option<extract::Text>,
         wanted: &FieldSet,
         needs: &Needs,
         env: &Env,
     ) -> Result<(), EvalError> {
-        if from_text {
+        if let Some(text) = from_text {
             // The timestamp rule only sets `_time` and `date_*`: when the plan needs
             // neither (issue 6: `stats count by eventSource eventName`), parsing it is
             // wasted work. With field pruning off `wanted` is `all`.
@@ -227,7 +230,7 @@ impl CompiledProfile {
                 let fields = row
                     .raw()
                     .filter(|raw| raw.trim_start().starts_with('{'))
-                    .and_then(|raw| extract::extract_values(raw, wanted));
+                    .and_then(|raw| extract::extract_values(raw, wanted, text));
                 for (name, value) in fields.unwrap_or_default() {
                     row.set(name, value);
                 }

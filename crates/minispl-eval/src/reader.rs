@@ -1172,7 +1172,10 @@ fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Sc
             let raw = compacted.unwrap_or_else(|| text.to_string());
             Outcome::Event(Event::Raw {
                 raw,
-                meta: options.meta.clone(),
+                meta: EventMeta {
+                    json_checked: true,
+                    ..options.meta.clone()
+                },
             })
         }
         _ => match serde_json::from_str::<Json>(text) {
@@ -1476,7 +1479,13 @@ mod tests {
         };
         let (events, _, _) = read_bytes(b"{\"a\":1}\n", &options);
         match &events[0] {
-            Event::Raw { meta, .. } => assert_eq!(meta, &options.meta),
+            Event::Raw { meta, .. } => assert_eq!(
+                meta,
+                &EventMeta {
+                    json_checked: true,
+                    ..options.meta.clone()
+                }
+            ),
             other => panic!("expected a raw event, got {other:?}"),
         }
     }

@@ -31,20 +31,39 @@ const LINEAR_KEYS: usize = 12;
 /// document (the empty path); every other state is a path that is a selected name or a
 /// prefix of one ending just before `.` or `{` (what `FieldSet::may_extend` answers yes
 /// to), so a path that cannot lead to a selected name has no state and is skipped.
+///
+/// Prefix patterns (`requestParameters.*`, issue 6: `rename requestParameters.* as *` in
+/// the ECR detections) add the paths before each `.` or `{` of their literal part as
+/// states, and to each state the key prefixes that take a path into the pattern
+/// (`State::capture`): below such a key every leaf is selected, named by its path.
 #[derive(Debug, Clone)]
 pub struct Selector {
     names: Vec<String>,
     states: Vec<State>,
+    /// The index in `names` of each selected name, for the leaves met below a pattern.
+    by_name: HashMap<Box<str>, u32, BuildFxHasher>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct State {
+    /// The path this state stands for (`a.b{}`), the start of the names found below a
+    /// pattern.
+    path: Box<str>,
+    /// Key prefixes that make `<this>.<key>` start with a pattern's literal part: the
+    /// value is then walked by [`Scanner::capture`].
+    capture: Vec<Box<[u8]>>,
+    /// `<this>{}` starts with a pattern's literal part.
+    array_capture: bool,
     /// The index in `names` when this path is itself a selected name.
     selected: Option<u32>,
     /// Object keys leading on: the path becomes `<this>.<key>` (`<key>` at the top).
     /// A key may contain `.` itself (R4.14: dots inside keys are not escaped), so `a.b`
     /// is reached both from `{"a":{"b":..}}` and from `{"a.b":..}`.
     keys: Keys,
+    /// Bit `min(len, 63)` set for the length of each key in `keys`: most keys of a record
+    /// lead nowhere, and a length no key has rejects them before any comparison or hash
+    /// (issue 6: W4's top state has more keys than are compared one by one).
+    key_lens: u64,
     /// The state of `<this>{}` (R4.13), reached by the elements of an array here.
     array: Option<u32>,
 }
@@ -58,6 +77,17 @@ enum Keys {
 impl Default for Keys {
     fn default() -> Self {
         Keys::Few(Vec::new())
+    }
+}
+
+impl State {
+    /// The state a key leads to.
+    #[inline]
+    fn next(&self, key: &[u8]) -> Option<u32> {
+        if self.key_lens >> key.len().min(63) & 1 == 0 {
+            return None;
+        }
+        self.keys.get(key)
     }
 }
 
@@ -75,18 +105,22 @@ impl Keys {
 }
 
 impl Selector {
-    /// Compile a set of exact names (the `names` of a [`FieldSet`] without patterns).
-    pub fn new(names: &BTreeSet<String>) -> Selector {
+    /// Compile the exact names and patterns of a [`FieldSet`]; only prefix patterns
+    /// (see [`prefix_pattern`]) are compiled: [`serves`] says no to a set with others.
+    pub fn new(names: &BTreeSet<String>, patterns: &BTreeSet<String>) -> Selector {
+        let literals: Vec<&str> = patterns.iter().filter_map(|p| prefix_pattern(p)).collect();
         let mut paths: Vec<&str> = vec![""];
         let mut ids: HashMap<&str, u32, BuildFxHasher> = HashMap::default();
         ids.insert("", 0);
-        for name in names {
+        // A name is a state itself; a pattern's literal only up to its last `.` or `{`.
+        let whole = names.iter().map(|n| (n.as_str(), true));
+        for (name, itself) in whole.chain(literals.iter().map(|l| (*l, false))) {
             let ends = name
                 .bytes()
                 .enumerate()
                 .filter(|&(_, b)| matches!(b, b'.' | b'{'))
                 .map(|(i, _)| i)
-                .chain([name.len()]);
+                .chain(itself.then_some(name.len()));
             for end in ends {
                 let Some(prefix) = name.get(..end) else {
                     continue;
@@ -127,16 +161,41 @@ impl Selector {
                 }
             }
         }
-        for (state, list) in states.iter_mut().zip(keys) {
+        for ((state, list), path) in states.iter_mut().zip(keys).zip(&paths) {
+            state.key_lens = list.iter().fold(0, |m, (k, _)| m | 1 << k.len().min(63));
             state.keys = if list.len() <= LINEAR_KEYS {
                 Keys::Few(list)
             } else {
                 Keys::Many(list.into_iter().collect())
             };
+            state.path = Box::from(*path);
+            for literal in &literals {
+                // `<path>.<key>` (`<key>` at the top) starts with `literal` exactly when
+                // the key starts with what follows `<path>.` in it.
+                let rest = if path.is_empty() {
+                    Some(*literal)
+                } else {
+                    literal
+                        .strip_prefix(*path)
+                        .and_then(|rest| rest.strip_prefix('.'))
+                };
+                if let Some(rest) = rest {
+                    state.capture.push(Box::from(rest.as_bytes()));
+                }
+                // `<path>{}` starts with `literal`.
+                let after = literal.strip_prefix(*path).filter(|_| !path.is_empty());
+                if after.is_some_and(|rest| !rest.is_empty() && "{}".starts_with(rest)) {
+                    state.array_capture = true;
+                }
+            }
         }
+        let by_name = (kept.iter().enumerate())
+            .map(|(i, n)| (Box::from(n.as_str()), i as u32))
+            .collect();
         Selector {
             names: kept,
             states,
+            by_name,
         }
     }
 
@@ -146,14 +205,63 @@ impl Selector {
     }
 }
 
-/// Extracted leaves, in order of each name's first occurrence: the name's index in
-/// [`Selector::names`] and its value (one string, or a multivalue in document order:
-/// built as `Value::multi` would, without a list per single value).
+/// Extracted leaves, in order of each name's first occurrence: the name's index (in
+/// [`Selector::names`], then in [`Scanned::found`]) and its value (one string, or a
+/// multivalue in document order: built as `Value::multi` would, without a list per single
+/// value).
 pub type Leaves = Vec<(u32, Value)>;
+
+/// What [`scan`] extracted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scanned {
+    pub leaves: Leaves,
+    /// Names found below a pattern that are not among [`Selector::names`]: index
+    /// `names().len() + i` in `leaves`.
+    pub found: Vec<String>,
+}
+
+impl Scanned {
+    /// The leaves with their names.
+    pub fn into_fields(self, sel: &Selector) -> Vec<(String, Value)> {
+        let names = sel.names();
+        let mut found: Vec<Option<String>> = self.found.into_iter().map(Some).collect();
+        self.leaves
+            .into_iter()
+            .map(|(id, value)| {
+                let name = match names.get(id as usize) {
+                    Some(name) => name.clone(),
+                    // Each found name has one leaf entry: move it out.
+                    None => found
+                        .get_mut(id as usize - names.len())
+                        .and_then(Option::take)
+                        .unwrap_or_default(),
+                };
+                (name, value)
+            })
+            .collect()
+    }
+}
+
+/// What the caller knows of the text it asks to scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// Anything: the scanner checks the grammar of everything it reads.
+    Unchecked,
+    /// `serde_json` accepts it (as the reader makes sure of every raw record it hands
+    /// on): values no selected name lies in are stepped over without checking them
+    /// (`extract::skip`, issue 6). What the scanner walks is still checked, so the
+    /// answer is that of the `serde_json` walk as for unchecked text.
+    Valid,
+}
 
 /// The leaves of the JSON object `raw` that `sel` selects, or `None` when the scanner is
 /// not certain (see the module comment): the caller then asks `serde_json`.
-pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
+pub fn scan(raw: &str, sel: &Selector) -> Option<Scanned> {
+    scan_text(raw, sel, Text::Unchecked)
+}
+
+/// [`scan`], told what is known of the text.
+pub fn scan_text(raw: &str, sel: &Selector, text: Text) -> Option<Scanned> {
     let b = raw.as_bytes();
     // Control bytes: inside a string the search for its end stops at one (unsure);
     // between tokens only spaces are accepted, so a tab or newline there is unsure too.
@@ -164,6 +272,9 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
         sel,
         out: Vec::new(),
         slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+        fast_skip: text == Text::Valid && super::skip::available(),
+        found: Vec::new(),
+        found_ids: HashMap::default(),
     };
     s.ws();
     if s.peek() != Some(b'{') {
@@ -171,7 +282,10 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Leaves> {
     }
     s.walk(0, 0)?;
     s.ws();
-    (s.i == b.len()).then_some(s.out)
+    (s.i == b.len()).then_some(Scanned {
+        leaves: s.out,
+        found: s.found,
+    })
 }
 
 struct Scanner<'a> {
@@ -182,6 +296,11 @@ struct Scanner<'a> {
     out: Leaves,
     /// Position in `out` of each selected name, `u32::MAX` before its first value.
     slots: smallvec::SmallVec<[u32; 32]>,
+    /// The text is known to be valid JSON and the block skip can run on this CPU.
+    fast_skip: bool,
+    /// Names met below a pattern that are not selected names, and their indexes.
+    found: Vec<String>,
+    found_ids: HashMap<String, u32, BuildFxHasher>,
 }
 
 impl Scanner<'_> {
@@ -198,10 +317,22 @@ impl Scanner<'_> {
         }
     }
 
+    /// The next byte after any whitespace. Most JSON has none between tokens, so this
+    /// is one load and compare (issue 6: fewer instructions per token than `ws()` then
+    /// `peek()`).
+    #[inline(always)]
+    fn token(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.i)?;
+        if c != b' ' {
+            return Some(c);
+        }
+        self.ws();
+        self.peek()
+    }
+
     #[inline]
     fn expect(&mut self, c: u8) -> Option<()> {
-        self.ws();
-        if self.peek() == Some(c) {
+        if self.token() == Some(c) {
             self.i += 1;
             Some(())
         } else {
@@ -210,9 +341,30 @@ impl Scanner<'_> {
     }
 
     fn emit(&mut self, state: u32, text: String) {
-        let Some(id) = self.sel.states[state as usize].selected else {
-            return;
+        if let Some(id) = self.sel.states[state as usize].selected {
+            self.emit_id(id, text);
+        }
+    }
+
+    /// A leaf below a pattern, named by its path.
+    fn emit_path(&mut self, path: &str, text: String) {
+        let id = match self.sel.by_name.get(path) {
+            Some(&id) => id,
+            None => match self.found_ids.get(path) {
+                Some(&id) => id,
+                None => {
+                    let id = (self.sel.names.len() + self.found.len()) as u32;
+                    self.found.push(path.to_string());
+                    self.found_ids.insert(path.to_string(), id);
+                    self.slots.push(u32::MAX);
+                    id
+                }
+            },
         };
+        self.emit_id(id, text);
+    }
+
+    fn emit_id(&mut self, id: u32, text: String) {
         let slot = &mut self.slots[id as usize];
         if *slot == u32::MAX {
             *slot = self.out.len() as u32;
@@ -318,21 +470,21 @@ impl Scanner<'_> {
 
     /// A value on a path that may lead to a selected name (`state`), at `self.i`.
     fn walk(&mut self, state: u32, depth: usize) -> Option<()> {
-        self.ws();
-        match self.peek()? {
+        // A copy of the reference, so that the state is not a borrow of `self`.
+        let sel = self.sel;
+        let st = sel.states.get(state as usize)?;
+        match self.token()? {
             b'{' => {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
                 self.i += 1;
-                self.ws();
-                if self.peek() == Some(b'}') {
+                if self.token() == Some(b'}') {
                     self.i += 1;
                     return Some(());
                 }
                 loop {
-                    self.ws();
-                    if self.peek() != Some(b'"') {
+                    if self.token() != Some(b'"') {
                         return None;
                     }
                     let (start, end, escaped) = self.string()?;
@@ -343,15 +495,22 @@ impl Scanner<'_> {
                         return None;
                     }
                     self.expect(b':')?;
-                    let next = self.sel.states[state as usize]
-                        .keys
-                        .get(&self.b[start..end]);
-                    match next {
-                        Some(next) => self.walk(next, depth + 1)?,
-                        None => self.skip_value(depth + 1)?,
+                    let key = &self.b[start..end];
+                    if st.capture.iter().any(|rest| key.starts_with(rest)) {
+                        let mut path = String::with_capacity(st.path.len() + key.len() + 32);
+                        path.push_str(&st.path);
+                        if state != 0 {
+                            path.push('.');
+                        }
+                        path.push_str(self.text.get(start..end)?);
+                        self.capture(&mut path, depth + 1)?;
+                    } else {
+                        match st.next(key) {
+                            Some(next) => self.walk(next, depth + 1)?,
+                            None => self.skip_value(depth + 1)?,
+                        }
                     }
-                    self.ws();
-                    match self.peek()? {
+                    match self.token()? {
                         b',' => self.i += 1,
                         b'}' => {
                             self.i += 1;
@@ -362,22 +521,24 @@ impl Scanner<'_> {
                 }
             }
             b'[' => {
-                let Some(next) = self.sel.states[state as usize].array else {
+                if st.array_capture {
+                    let mut path = st.path.to_string();
+                    return self.capture(&mut path, depth);
+                }
+                let Some(next) = st.array else {
                     return self.skip(depth);
                 };
                 if depth >= MAX_DEPTH {
                     return None;
                 }
                 self.i += 1;
-                self.ws();
-                if self.peek() == Some(b']') {
+                if self.token() == Some(b']') {
                     self.i += 1;
                     return Some(());
                 }
                 loop {
                     self.walk(next, depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
+                    match self.token()? {
                         b',' => self.i += 1,
                         b']' => {
                             self.i += 1;
@@ -387,89 +548,89 @@ impl Scanner<'_> {
                     }
                 }
             }
-            b'"' => {
-                let (start, end, escaped) = self.string()?;
-                if self.sel.states[state as usize].selected.is_some() {
-                    let text = if escaped {
-                        unescape(&self.b[start..end])?
-                    } else {
-                        // Both ends are ASCII quotes, so this is a char boundary.
-                        self.text.get(start..end)?.to_string()
-                    };
+            _ => {
+                if let Some(text) = self.scalar(st.selected.is_some())? {
                     self.emit(state, text);
                 }
                 Some(())
             }
+        }
+    }
+
+    /// A scalar value at `self.i` (string, number, `true`, `false`, `null`): its text as
+    /// `serde_json` renders it when `wanted` (strings are only decoded then), `None` for
+    /// `null` (R4.9: an absent field) or when not wanted.
+    fn scalar(&mut self, wanted: bool) -> Option<Option<String>> {
+        match self.peek()? {
+            b'"' => {
+                let (start, end, escaped) = self.string()?;
+                if !wanted {
+                    return Some(None);
+                }
+                let text = if escaped {
+                    unescape(&self.b[start..end])?
+                } else {
+                    // Both ends are ASCII quotes, so this is a char boundary.
+                    self.text.get(start..end)?.to_string()
+                };
+                Some(Some(text))
+            }
             b't' => {
                 self.word(b"true")?;
-                self.emit(state, "true".to_string());
-                Some(())
+                Some(wanted.then(|| "true".to_string()))
             }
             b'f' => {
                 self.word(b"false")?;
-                self.emit(state, "false".to_string());
-                Some(())
+                Some(wanted.then(|| "false".to_string()))
             }
-            // R4.9: a null leaf is an absent field.
-            b'n' => self.word(b"null"),
+            b'n' => self.word(b"null").map(|()| None),
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
                 let plain = self.number()?;
                 let token = self.text.get(start..self.i)?;
                 if plain {
-                    if self.sel.states[state as usize].selected.is_some() {
-                        self.emit(state, token.to_string());
-                    }
+                    Some(wanted.then(|| token.to_string()))
                 } else {
                     // Floats, exponents, `-0` and big integers: serde's own reading
                     // and rendering (and its errors, e.g. `1e400` out of range, which
                     // make the walk fail: then the slow path decides).
                     let n: serde_json::Number = serde_json::from_str(token).ok()?;
-                    self.emit(state, n.to_string());
+                    Some(Some(n.to_string()))
                 }
-                Some(())
             }
             _ => None,
         }
     }
 
-    /// [`Scanner::skip`] with the commonest value, a string, handled in place: most
-    /// values are strings, and a call per value cost more than scanning it (issue 6).
-    #[inline(always)]
-    fn skip_value(&mut self, depth: usize) -> Option<()> {
-        self.ws();
-        if self.peek() == Some(b'"') {
-            self.string().map(drop)
-        } else {
-            self.skip(depth)
-        }
-    }
-
-    /// Check and step over a value no selected name lies in.
-    fn skip(&mut self, depth: usize) -> Option<()> {
-        self.ws();
-        match self.peek()? {
-            b'"' => self.string().map(drop),
+    /// A value below a pattern (`path` is a name the pattern selects): every leaf is
+    /// selected, named by its path (R4.7, R4.13).
+    fn capture(&mut self, path: &mut String, depth: usize) -> Option<()> {
+        let len = path.len();
+        match self.token()? {
             b'{' => {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
                 self.i += 1;
-                self.ws();
-                if self.peek() == Some(b'}') {
+                if self.token() == Some(b'}') {
                     self.i += 1;
                     return Some(());
                 }
                 loop {
-                    self.ws();
-                    if self.peek() != Some(b'"') {
+                    if self.token() != Some(b'"') {
                         return None;
                     }
-                    self.string()?;
+                    let (start, end, escaped) = self.string()?;
+                    // As in `walk`: escaped and empty keys are left to serde.
+                    if escaped || start == end {
+                        return None;
+                    }
                     self.expect(b':')?;
-                    self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
+                    path.push('.');
+                    path.push_str(self.text.get(start..end)?);
+                    self.capture(path, depth + 1)?;
+                    path.truncate(len);
+                    match self.token()? {
                         b',' => self.i += 1,
                         b'}' => {
                             self.i += 1;
@@ -484,15 +645,95 @@ impl Scanner<'_> {
                     return None;
                 }
                 self.i += 1;
-                self.ws();
-                if self.peek() == Some(b']') {
+                if self.token() == Some(b']') {
+                    self.i += 1;
+                    return Some(());
+                }
+                path.push_str("{}");
+                loop {
+                    self.capture(path, depth + 1)?;
+                    match self.token()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            path.truncate(len);
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => {
+                if let Some(text) = self.scalar(true)? {
+                    self.emit_path(path, text);
+                }
+                Some(())
+            }
+        }
+    }
+
+    /// [`Scanner::skip`] with the commonest value, a string, handled in place: most
+    /// values are strings, and a call per value cost more than scanning it (issue 6).
+    #[inline(always)]
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        if self.token() == Some(b'"') {
+            self.string().map(drop)
+        } else {
+            self.skip(depth)
+        }
+    }
+
+    /// Check and step over a value no selected name lies in.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        let c = self.token()?;
+        if self.fast_skip && matches!(c, b'{' | b'[') {
+            // Valid text: no grammar to check, and no depth limit (the `serde_json` walk
+            // skips such a value with `IgnoredAny`, which has none either).
+            if let Some(end) = super::skip::container_end(self.b, self.i) {
+                self.i = end;
+                return Some(());
+            }
+        }
+        match c {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.token() == Some(b'}') {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    if self.token() != Some(b'"') {
+                        return None;
+                    }
+                    self.string()?;
+                    self.expect(b':')?;
+                    self.skip_value(depth + 1)?;
+                    match self.token()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.token() == Some(b']') {
                     self.i += 1;
                     return Some(());
                 }
                 loop {
                     self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
+                    match self.token()? {
                         b',' => self.i += 1,
                         b']' => {
                             self.i += 1;
@@ -618,10 +859,18 @@ fn unescape(b: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Can [`scan`] serve this set? Only exact names: `all` and `*` patterns need the path
-/// of every key, which the `serde_json` walk builds.
+/// Can [`scan`] serve this set? Exact names and prefix patterns: `all` and other
+/// patterns (`*.ARN`) need the path of every key, which the `serde_json` walk builds.
 pub fn serves(wanted: &FieldSet) -> bool {
-    !wanted.all && wanted.patterns.is_empty()
+    !wanted.all && wanted.patterns.iter().all(|p| prefix_pattern(p).is_some())
+}
+
+/// The literal part `L` of a pattern `L*` with one `*`, at the end, and `L` not empty:
+/// it selects exactly the names starting with `L` (R1.18: `*` matches any run).
+pub fn prefix_pattern(pattern: &str) -> Option<&str> {
+    pattern
+        .strip_suffix('*')
+        .filter(|literal| !literal.is_empty() && !literal.contains('*'))
 }
 
 #[cfg(test)]
@@ -636,12 +885,30 @@ mod tests {
     /// The scanner's answer as names and values.
     fn scanned(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
         let sel = wanted.selector();
-        scan(doc, sel).map(|leaves| {
-            leaves
+        scan(doc, sel).map(|scanned| {
+            scanned
+                .into_fields(sel)
                 .into_iter()
-                .map(|(id, v)| (sel.names()[id as usize].clone(), v.to_strings()))
+                .map(|(name, v)| (name, v.to_strings()))
                 .collect()
         })
+    }
+
+    /// [`scanned`] of text known to be valid.
+    fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+        let sel = wanted.selector();
+        scan_text(doc, sel, Text::Valid).map(|scanned| {
+            scanned
+                .into_fields(sel)
+                .into_iter()
+                .map(|(name, v)| (name, v.to_strings()))
+                .collect()
+        })
+    }
+
+    /// What the reader accepts as a raw record (the meaning of [`Text::Valid`]).
+    fn valid(doc: &str) -> bool {
+        serde_json::from_str::<serde::de::IgnoredAny>(doc).is_ok()
     }
 
     /// The `serde_json` walk; `json::flatten` filtered to the set agrees with it, except
@@ -695,6 +962,7 @@ mod tests {
             let got = scanned(CLOUDTRAIL, wanted);
             assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
             assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
+            assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
         }
         // Spot checks of the rules the comparison relies on.
         let got = scanned(CLOUDTRAIL, &sets[6]).expect("scans");
@@ -766,6 +1034,12 @@ mod tests {
                 if let Some(got) = scanned(doc, wanted) {
                     assert_eq!(Some(got), expected, "{doc} / {wanted}");
                 }
+                if valid(doc) {
+                    // Told the text is valid, the scanner skips without checking.
+                    if let Some(got) = scanned_valid(doc, wanted) {
+                        assert_eq!(Some(got), expected, "valid: {doc} / {wanted}");
+                    }
+                }
                 assert_eq!(
                     crate::extract::flatten_text(doc, wanted),
                     expected,
@@ -784,12 +1058,93 @@ mod tests {
             );
         }
         assert_eq!(flatten_text_serde(&deep, &set(&["a"])), Some(vec![]));
+        // Valid text: a deep subtree no name lies in is skipped by the block skip, which
+        // has no depth limit (nor has serde's `IgnoredAny`).
+        let deep_skipped = format!(
+            "{{\"x\":{}1{}, \"a\":\"1\"}}",
+            "[".repeat(150),
+            "]".repeat(150)
+        );
+        assert_eq!(
+            flatten_text_serde(&deep_skipped, &set(&["a"])),
+            Some(vec![("a".to_string(), vec!["1".to_string()])])
+        );
+        if crate::extract::skip::available() {
+            assert_eq!(
+                scanned_valid(&deep_skipped, &set(&["a"])),
+                flatten_text_serde(&deep_skipped, &set(&["a"]))
+            );
+        }
+        assert_eq!(scanned(&deep_skipped, &set(&["a"])), None);
         let ok = format!("{{\"a\":{}1{}}}", "[".repeat(20), "]".repeat(20));
         let name = format!("a{}", "{}".repeat(20));
         assert_eq!(
             scanned(&ok, &set(&[&name])),
             Some(vec![(name.clone(), vec!["1".to_string()])])
         );
+    }
+
+    #[test]
+    fn prefix_patterns_match_serde() {
+        let sets = [
+            set(&["requestParameters.*"]),
+            set(&[
+                "requestParameters.*",
+                "requestParameters.repositoryName",
+                "eventName",
+            ]),
+            set(&[
+                "requestParameters.n*",
+                "resources{}.*",
+                "userIdentity.session*",
+            ]),
+            set(&["a*", "dup*", "nested{*", "none{}*"]),
+            set(&["a.*", "a.b", "userIdentity.sessionContext.*", "e*"]),
+            set(&["nested{}{}*", "requestParameters.n{}.*", "k*"]),
+        ];
+        for wanted in &sets {
+            assert!(serves(wanted), "{wanted}");
+            let got = scanned(CLOUDTRAIL, wanted);
+            assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
+            assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
+            assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+        }
+        let got = scanned(CLOUDTRAIL, &sets[1]).expect("scans");
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        // Document order; the exact name and the pattern give one field.
+        assert_eq!(
+            names,
+            [
+                "eventName",
+                "requestParameters.repositoryName",
+                "requestParameters.imageTag",
+                "requestParameters.n{}",
+            ]
+        );
+        for doc in [
+            r#"{"a":{"b":[{"c":"x"},{"c":"y"}]},"a.b":{"c":"z"},"ab":1,"ac":[1,{"":2}]}"#,
+            r#"{"a":{"b\u0041":1}}"#,
+            r#"{"a":[[1,[2]],{"x":[true,null,false]}],"a{}":"k"}"#,
+            r#"{"a":{"b":1e400}}"#,
+            r#"{"a":{"b":tru}}"#,
+        ] {
+            for wanted in [
+                set(&["a*"]),
+                set(&["a.*", "a.b{}.c"]),
+                set(&["a{*"]),
+                set(&["a{}*"]),
+            ] {
+                let expected = reference(doc, &wanted);
+                if let Some(got) = scanned(doc, &wanted) {
+                    assert_eq!(Some(got), expected, "{doc} / {wanted}");
+                }
+                assert_eq!(crate::extract::flatten_text(doc, &wanted), expected);
+            }
+        }
+        // Other patterns are left to serde.
+        for other in ["*.ARN", "a*b*", "*"] {
+            assert!(!serves(&set(&[other])), "{other}");
+        }
     }
 
     #[test]
@@ -870,24 +1225,132 @@ mod tests {
 
     #[test]
     fn selector_states_follow_the_names() {
-        let sel = Selector::new(set(&["a.b{}.c", "x"]).names());
+        let sel = Selector::new(set(&["a.b{}.c", "x"]).names(), &BTreeSet::new());
         // "", "a", "a.b", "a.b{}", "a.b{}.c", "x"
         assert_eq!(sel.states.len(), 6);
         assert_eq!(sel.names(), &["a.b{}.c".to_string(), "x".to_string()]);
         let root = &sel.states[0];
-        assert!(root.keys.get(b"a").is_some());
-        assert!(root.keys.get(b"a.b").is_some());
-        assert!(root.keys.get(b"b").is_none());
+        assert!(root.next(b"a").is_some());
+        assert!(root.next(b"a.b").is_some());
+        assert!(root.next(b"b").is_none());
+        assert!(root.next(b"x").is_some());
+        assert!(root.next(b"y").is_none());
         // Many keys in one state use the hash map and answer the same.
         let many: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
-        let sel = Selector::new(FieldSet::from_names(&many).names());
+        let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
         assert!(matches!(sel.states[0].keys, Keys::Many(_)));
+        // Keys of 63 bytes and more share one length bit.
+        let (long, longer) = ("k".repeat(70), "k".repeat(80));
+        let sel = Selector::new(set(&[&long]).names(), &BTreeSet::new());
+        let doc = format!(r#"{{"{longer}":"no","{long}":"yes"}}"#);
+        let got = scan(&doc, &sel).expect("scans").into_fields(&sel);
+        assert_eq!(got, vec![(long.clone(), Value::str("yes"))]);
+        let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
         let doc = r#"{"k3":"three","k39":"last","k40":"no"}"#;
-        let got = scan(doc, &sel).expect("scans");
-        let names: Vec<&str> = got
-            .iter()
-            .map(|(id, _)| sel.names()[*id as usize].as_str())
-            .collect();
+        let got = scan(doc, &sel).expect("scans").into_fields(&sel);
+        let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, vec!["k3", "k39"]);
+    }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Keys from a small alphabet so that names, prefixes and duplicates meet; some
+        /// with dots, braces, escapes and non-ASCII.
+        fn key() -> impl Strategy<Value = String> {
+            prop::sample::select(vec![
+                "a",
+                "b",
+                "ab",
+                "a.b",
+                "a{}",
+                "é",
+                "k\"q",
+                "",
+                "requestParameters",
+                "x",
+            ])
+            .prop_map(str::to_string)
+        }
+
+        fn value() -> impl Strategy<Value = serde_json::Value> {
+            let chars =
+                prop::sample::select(vec!['"', '\\', '{', '}', '[', ']', 'a', 'é', '\u{1}']);
+            let string = prop::collection::vec(chars, 0..12).prop_map(String::from_iter);
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                (-1e6f64..1e6).prop_map(serde_json::Value::from),
+                string.prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(5, 48, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                    prop::collection::vec((key(), inner), 0..5)
+                        .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// An object written with duplicate keys allowed (serde's map would merge them).
+        fn document() -> impl Strategy<Value = String> {
+            (prop::collection::vec((key(), value()), 0..8), any::<bool>()).prop_map(
+                |(pairs, spaced)| {
+                    let sep = if spaced { ", " } else { "," };
+                    let body: Vec<String> = pairs
+                        .iter()
+                        .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k.as_str())))
+                        .collect();
+                    format!("{{{}}}", body.join(sep))
+                },
+            )
+        }
+
+        fn names() -> impl Strategy<Value = Vec<String>> {
+            let name = prop::sample::select(vec![
+                "a",
+                "b",
+                "ab",
+                "a.b",
+                "a{}",
+                "a{}{}",
+                "a.b{}",
+                "a{}.b",
+                "b.a",
+                "x.a.b",
+                "requestParameters.a",
+                "requestParameters.*",
+                "a*",
+                "a.*",
+                "a{}*",
+                "b{*",
+                "x.*",
+                "é",
+                "é.a",
+                "requestParameters.a.b{}",
+            ]);
+            prop::collection::vec(name.prop_map(str::to_string), 0..5)
+        }
+
+        proptest! {
+            #[test]
+            fn scanner_equals_serde_walk(doc in document(), names in names()) {
+                let wanted = FieldSet::from_names(&names);
+                let expected = flatten_text_serde(&doc, &wanted);
+                prop_assert_eq!(crate::extract::flatten_text(&doc, &wanted), expected.clone());
+                if serves(&wanted) {
+                    if let Some(got) = scanned(&doc, &wanted) {
+                        prop_assert_eq!(Some(got), expected.clone(), "unchecked");
+                    }
+                    if valid(&doc) {
+                        if let Some(got) = scanned_valid(&doc, &wanted) {
+                            prop_assert_eq!(Some(got), expected, "valid");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
