@@ -9,6 +9,8 @@
 //! no value. Objects and arrays selected whole are their compact JSON text, keys in
 //! source order (`preserve_order`).
 
+mod plain;
+
 use crate::plan::FieldSet;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -185,6 +187,15 @@ impl JsonPath {
     /// Exactly `serde_json::from_str::<Json>(text).ok().map(|doc| self.select(&doc))`:
     /// `None` when `text` is not JSON, `Some(None)` when the path selects nothing.
     pub fn select_text(&self, text: &str) -> Option<Option<Vec<String>>> {
+        // Plain text (most of it) is answered by the byte scanner; the rest by serde_json.
+        if let Some(answer) = plain::Scanner::new(text).select(&self.steps) {
+            return Some(answer);
+        }
+        self.select_serde(text)
+    }
+
+    /// [`JsonPath::select_text`] by the serde_json walk.
+    fn select_serde(&self, text: &str) -> Option<Option<Vec<String>>> {
         let mut st = Stream::default();
         let mut found = Vec::new();
         let ok = read_whole(
@@ -218,6 +229,14 @@ pub fn flatten_text(text: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<St
     if first != b'{' && first != b'[' {
         return None;
     }
+    if let Some(fields) = plain::Scanner::new(text).flatten(wanted) {
+        return Some(fields.into_iter().collect());
+    }
+    flatten_serde(text, wanted)
+}
+
+/// [`flatten_text`] of an object or array by the serde_json walk.
+fn flatten_serde(text: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
     let mut st = Stream::default();
     let mut fields = Fields::default();
     let ok = read_whole(
@@ -1139,6 +1158,30 @@ mod tests {
         ]
     }
 
+    /// Every layer of [`flatten_text`] (the byte scanner when it answers, the serde_json
+    /// walk, both) equals the reference.
+    fn check_flatten(text: &str, wanted: &FieldSet) {
+        let expected = flatten_reference(text, wanted);
+        assert_eq!(flatten_text(text, wanted), expected, "{text} {wanted:?}");
+        if text.trim_start().starts_with(['{', '[']) {
+            assert_eq!(flatten_serde(text, wanted), expected, "{text} {wanted:?}");
+            if let Some(plain) = plain::Scanner::new(text).flatten(wanted) {
+                let plain: Vec<_> = plain.into_iter().collect();
+                assert_eq!(Some(plain), expected, "{text} {wanted:?}");
+            }
+        }
+    }
+
+    /// Every layer of [`JsonPath::select_text`] equals the reference.
+    fn check_select(path: &JsonPath, text: &str) {
+        let expected = select_reference(path, text);
+        assert_eq!(path.select_text(text), expected, "{path:?} in {text}");
+        assert_eq!(path.select_serde(text), expected, "{path:?} in {text}");
+        if let Some(plain) = plain::Scanner::new(text).select(&path.steps) {
+            assert_eq!(Some(plain), expected, "{path:?} in {text}");
+        }
+    }
+
     /// How the streaming walks end on `text` (without the fallback answering).
     fn outcomes(path: &JsonPath, text: &str) -> (Walked, Walked) {
         let mut st = Stream::default();
@@ -1243,20 +1286,51 @@ mod tests {
     fn streaming_walks_equal_the_tree_on_adversarial_json() {
         for text in ADVERSARIAL {
             for wanted in &wanted_sets() {
-                assert_eq!(
-                    flatten_text(text, wanted),
-                    flatten_reference(text, wanted),
-                    "{text} {wanted:?}"
-                );
+                check_flatten(text, wanted);
             }
             for p in PATHS {
-                let path = JsonPath::parse(p).expect("valid path");
-                assert_eq!(
-                    path.select_text(text),
-                    select_reference(&path, text),
-                    "{p} in {text}"
-                );
+                check_select(&JsonPath::parse(p).expect("valid path"), text);
             }
+        }
+    }
+
+    /// The byte scanner answers for plain text (and the findings detection's records),
+    /// and leaves the rest to serde_json.
+    #[test]
+    fn plain_text_is_answered_by_the_scanner() {
+        let path = JsonPath::parse("a.f{}").expect("valid path");
+        let all = FieldSet::all();
+        for text in [
+            r#"{"a":{"f":[{"name":"CVE-1","severity":"HIGH","attributes":[{"key":"k","value":"v"}]}],"n":-12,"t":true,"z":null}}"#,
+            " { \"a\" : { \"f\" : [ 1 , 2 ] } } ",
+        ] {
+            assert!(
+                plain::Scanner::new(text).select(&path.steps).is_some(),
+                "{text}"
+            );
+            assert!(plain::Scanner::new(text).flatten(&all).is_some(), "{text}");
+        }
+        // A repeated key along the path is resolved as the tree does (the last value);
+        // flattening leaves any repeated key to serde_json.
+        let repeated = r#"{"a":{"f":[{"k":1},{"k":2}]},"a":5}"#;
+        assert_eq!(
+            plain::Scanner::new(repeated).select(&path.steps),
+            Some(None)
+        );
+        assert!(plain::Scanner::new(repeated).flatten(&all).is_none());
+        for text in [
+            r#"{"a":{"f":[1.5]}}"#,
+            r#"{"a":{"f":["\n"]}}"#,
+            r#"{"a":{"f":[-0]}}"#,
+            r#"{"a":{"f":[1234567890123456789]}}"#,
+            r#"{"a":{"f":[{"k":1,"k":2}]}}"#,
+            r#"{"a":{"f":[{"k": 1}]}}"#,
+        ] {
+            assert!(
+                plain::Scanner::new(text).select(&path.steps).is_none(),
+                "{text}"
+            );
+            check_select(&path, text);
         }
     }
 
@@ -1315,9 +1389,8 @@ mod tests {
                 Walked::Fallback
             };
             assert_eq!(outcomes(&path, &text), (expected, expected), "{n} keys");
-            assert_eq!(path.select_text(&text), select_reference(&path, &text));
-            let all = FieldSet::all();
-            assert_eq!(flatten_text(&text, &all), flatten_reference(&text, &all));
+            check_select(&path, &text);
+            check_flatten(&text, &FieldSet::all());
         }
     }
 
@@ -1444,9 +1517,8 @@ mod tests {
                 wanted in prop::sample::select(wanted_sets()),
             ) {
                 let text = format!("{w}{doc}{w}");
-                prop_assert_eq!(flatten_text(&text, &wanted), flatten_reference(&text, &wanted));
-                let path = JsonPath::parse(&p).expect("valid path");
-                prop_assert_eq!(path.select_text(&text), select_reference(&path, &text));
+                check_flatten(&text, &wanted);
+                check_select(&JsonPath::parse(&p).expect("valid path"), &text);
             }
         }
     }
