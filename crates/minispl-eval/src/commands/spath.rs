@@ -320,6 +320,37 @@ mod tests {
         assert!(out.ends_with(r#""o":"2"}]"#), "{out}");
     }
 
+    /// With the plan's set of fields the rest of the pipeline can see, auto-extraction
+    /// sets only those (issue 6), below and above the cutoff, and nothing else changes.
+    #[test]
+    fn auto_extraction_sets_only_the_fields_downstream_needs() {
+        let filler = "x".repeat(EXTRACTION_CUTOFF);
+        for text in [
+            r#"{"name":"n","uri":"u","attributes":[{"key":"k","value":"v"}],"o":{"severity":"HIGH","x":1}}"#.to_string(),
+            format!(r#"{{"name":"n","o":{{"severity":"HIGH"}},"pad":"{filler}"}}"#),
+        ] {
+            let cmd = ast::Spath {
+                input: None,
+                output: None,
+                path: None,
+                span: sp(),
+            };
+            let mut all = compile(&cmd, &ctx()).expect("compiles");
+            let mut pruned = compile(&cmd, &ctx()).expect("compiles");
+            let needed = FieldSet::from_names(["_raw", "name", "o.severity", "kept"]);
+            pruned.downstream_needs(&needed);
+            let mut input = raw(&text);
+            input.set("kept", Value::str("k"));
+            let full = run(all.as_mut(), vec![input.clone()]);
+            let some = run(pruned.as_mut(), vec![input]);
+            let mut expected = full[0].clone();
+            expected.retain(|name, _| needed.contains(name));
+            assert_eq!(some[0], expected, "{text}");
+            assert_eq!(some[0].get("o.severity"), &Value::str("HIGH"));
+            assert!(full[0].contains("o.x") || text.len() > EXTRACTION_CUTOFF);
+        }
+    }
+
     #[test]
     fn bad_path_is_a_compile_error() {
         let cmd = ast::Spath {
