@@ -65,6 +65,38 @@ pub fn eval(data: &[u8]) {
     }
 }
 
+/// Target `json`: arbitrary text through `spath`'s JSON paths (issue 6). The streaming
+/// selection and flattening (byte scanner, serde_json walk, tree on repeated keys) must
+/// give what parsing the text and walking the tree gives, for several paths and field
+/// selections.
+pub fn json(data: &[u8]) {
+    use crate::eval::json::{self, JsonPath};
+    use crate::eval::plan::FieldSet;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let doc = serde_json::from_str::<serde_json::Value>(text).ok();
+    let container = doc.as_ref().filter(|d| d.is_object() || d.is_array());
+    for wanted in [
+        FieldSet::all(),
+        FieldSet::from_names(["a", "a.b", "b{}", "{}.a", "k", ""]),
+    ] {
+        let expected = container.map(|d| {
+            let mut fields = json::flatten(d);
+            fields.retain(|(name, _)| wanted.contains(name));
+            fields
+        });
+        assert_eq!(json::flatten_text(text, &wanted), expected, "{text:?}");
+    }
+    for p in ["a", "a.b", "a{}", "a{0}.b", "{}", "{1}.a{}", "a.b.c{}"] {
+        let Some(path) = JsonPath::parse(p) else {
+            continue;
+        };
+        let expected = doc.as_ref().map(|d| path.select(d));
+        assert_eq!(path.select_text(text), expected, "{p} in {text:?}");
+    }
+}
+
 /// Target `input`: arbitrary bytes (JSON lines, `{"Records":[...]}`, gzip, ...) through
 /// [`read_stream`] in raw and fields modes, lenient and strict. The accounting must hold:
 /// records read = events delivered + records skipped (issue 7).

@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("parse", minispl::fuzzing::parse),
     ("eval", minispl::fuzzing::eval),
     ("input", minispl::fuzzing::input),
+    ("json", minispl::fuzzing::json),
 ];
 
 fn main() {

@@ -37,24 +37,37 @@ pub fn columns<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Vec<String> {
 
 /// The strings a field renders as: none (absent), one, or several (multivalue).
 pub fn field_strings(row: &Row, name: &str, tz: Tz) -> Vec<String> {
-    let value = row.get(name);
+    match value_strings(name, row.get(name), tz) {
+        Strings::None => Vec::new(),
+        Strings::One(s) => vec![s.into_owned()],
+        Strings::Several(values) => values.to_vec(),
+    }
+}
+
+/// [`field_strings`] of the field `name` holding `value`, borrowed where it can be.
+enum Strings<'a> {
+    None,
+    One(std::borrow::Cow<'a, str>),
+    Several(&'a [String]),
+}
+
+fn value_strings<'a>(name: &str, value: &'a Value, tz: Tz) -> Strings<'a> {
     if name == "_time" {
         if let Some(t) = value.as_number().and_then(|n| render_time(n, tz)) {
-            return vec![t];
+            return Strings::One(t.into());
         }
     }
     match value {
-        Value::Null => Vec::new(),
-        Value::Multi(values) => values.clone(),
-        other => other
-            .render()
-            .map(|s| vec![s.into_owned()])
-            .unwrap_or_default(),
+        Value::Null => Strings::None,
+        Value::Multi(values) => Strings::Several(values),
+        other => other.render().map_or(Strings::None, Strings::One),
     }
 }
 
 /// One row as a JSON object: keys in the row's own column order (each result of a
-/// `stats`/`table` carries its columns in order), strings, multivalue as arrays.
+/// `stats`/`table` carries its columns in order), strings, multivalue as arrays. The
+/// reference [`write_json_line`] is tested against.
+#[cfg(test)]
 pub fn row_json(row: &Row, tz: Tz) -> serde_json::Value {
     let mut object = serde_json::Map::new();
     for name in row.names() {
@@ -87,14 +100,72 @@ pub fn write_rows(
 
 /// JSON lines: one object per row, so the output streams into `jq` or a log shipper.
 pub fn write_json(out: &mut dyn Write, rows: &[Row], tz: Tz) -> io::Result<()> {
+    let mut line = Vec::new();
     for row in rows {
-        let json = row_json(row, tz);
-        // `io::Error::from` keeps an I/O error's kind, so a closed pipe stays `BrokenPipe`
-        // and ends the run quietly (`failure::output_error`).
-        serde_json::to_writer(&mut *out, &json).map_err(io::Error::from)?;
-        out.write_all(b"\n")?;
+        write_json_line(out, &mut line, None, row, tz)?;
     }
     Ok(())
+}
+
+/// One row as a line of JSON, preceded by the field `leading` if given (which then
+/// replaces a field of the same name, as `commands::with_leading_field` does): the text
+/// of [`row_json`] serialised, written straight from the row (issue 6: building a
+/// `serde_json::Map` and copying each detection result to put `search_name` first cost
+/// more than running the detections' `stats`). `line` is a buffer reused across rows.
+pub fn write_json_line(
+    out: &mut dyn Write,
+    line: &mut Vec<u8>,
+    leading: Option<(&str, &Value)>,
+    row: &Row,
+    tz: Tz,
+) -> io::Result<()> {
+    line.clear();
+    line.push(b'{');
+    let skip = leading.map(|(name, _)| name);
+    let rest = row
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .filter(|(name, _)| Some(*name) != skip);
+    let mut first = true;
+    for (name, value) in leading.into_iter().chain(rest) {
+        // As in `row_json`: a multivalue (the only `Several`) is an array, even empty;
+        // an absent value has no key.
+        match value_strings(name, value, tz) {
+            Strings::None => {}
+            Strings::One(s) => {
+                key(line, name, &mut first)?;
+                string(line, &s)?;
+            }
+            Strings::Several(values) => {
+                key(line, name, &mut first)?;
+                line.push(b'[');
+                for (i, s) in values.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    string(line, s)?;
+                }
+                line.push(b']');
+            }
+        }
+    }
+    line.extend_from_slice(b"}\n");
+    out.write_all(line)
+}
+
+/// `"name":`, after a comma unless it is the object's first key.
+fn key(line: &mut Vec<u8>, name: &str, first: &mut bool) -> io::Result<()> {
+    if !std::mem::take(first) {
+        line.push(b',');
+    }
+    string(line, name)?;
+    line.push(b':');
+    Ok(())
+}
+
+/// A JSON string escaped as serde_json escapes it.
+fn string(line: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    serde_json::to_writer(line, s).map_err(io::Error::from)
 }
 
 /// CSV with a header of `columns`; rows may be produced one at a time (a borrowed slice
@@ -277,6 +348,63 @@ bob, \"jr\"                   0.5
             render(OutputFormat::Json, &rows),
             "{\"_time\":\"2021-08-18T23:17:30.000+00:00\",\"a\":\"x\"}\n"
         );
+    }
+
+    /// The rows [`write_json_line`] is checked on: every kind of value, escapes, `_time`
+    /// as a number and as text, a multivalue `_time`, empty multivalues.
+    fn varied_rows() -> Vec<Row> {
+        let values = [
+            Value::Null,
+            Value::str(""),
+            Value::str("plain"),
+            Value::str("q\"b\\s\n\t\u{1}\u{7f}é😀\u{2028}/"),
+            Value::Num(3.0),
+            Value::Num(-0.5),
+            Value::Num(1e21),
+            Value::Bool(true),
+            Value::Multi(vec![]),
+            Value::Multi(vec!["a".into(), "\"b\"".into()]),
+            Value::Multi(vec!["1629328650".into()]),
+            Value::str("1629328650"),
+            Value::Num(1629328650.5),
+        ];
+        let names = ["_time", "search_name", "x", "we\"ird\\name", "é"];
+        let mut rows = vec![Row::new()];
+        for (i, v) in values.iter().enumerate() {
+            for (j, n) in names.iter().enumerate() {
+                let other = &values[(i + j + 1) % values.len()];
+                rows.push(row(&[(n, v.clone()), ("z", other.clone())]));
+                rows.push(row(&[("z", other.clone()), (n, v.clone())]));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn json_lines_are_the_serialised_row_objects() {
+        for tz in [Tz::UTC, Tz::Asia__Kolkata] {
+            for r in varied_rows() {
+                let mut out = Vec::new();
+                write_json_line(&mut out, &mut Vec::new(), None, &r, tz).expect("in memory");
+                let expected = serde_json::to_string(&row_json(&r, tz)).expect("serialises");
+                assert_eq!(String::from_utf8(out).expect("utf-8"), expected + "\n");
+                // With a leading field: the row with that field moved first.
+                for lead in [
+                    Value::str("D \"1\""),
+                    Value::Multi(vec!["m".into()]),
+                    Value::Null,
+                ] {
+                    let mut out = Vec::new();
+                    let leading = Some(("search_name", &lead));
+                    write_json_line(&mut out, &mut Vec::new(), leading, &r, tz).expect("in memory");
+                    let moved =
+                        crate::commands::with_leading_field("search_name", lead.clone(), &r);
+                    let expected =
+                        serde_json::to_string(&row_json(&moved, tz)).expect("serialises");
+                    assert_eq!(String::from_utf8(out).expect("utf-8"), expected + "\n");
+                }
+            }
+        }
     }
 
     #[test]

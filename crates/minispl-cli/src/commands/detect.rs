@@ -130,8 +130,14 @@ fn write_outputs(
             }
         }
         _ => {
-            for row in named_rows() {
-                output::write_rows(out, format, std::slice::from_ref(&row), tz)?;
+            // JSON: each row written with its `search_name` in front, not copied first.
+            let mut line = Vec::new();
+            for (d, o) in detections.iter().zip(outputs) {
+                let name = Value::str(d.name.clone());
+                for row in &o.rows {
+                    let leading = Some(("search_name", &name));
+                    output::write_json_line(out, &mut line, leading, row, tz)?;
+                }
             }
         }
     }

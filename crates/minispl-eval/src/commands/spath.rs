@@ -3,6 +3,7 @@
 use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::json::{self, JsonPath};
+use crate::plan::FieldSet;
 use crate::program::Context;
 use crate::row::Row;
 use crate::value::Value;
@@ -23,6 +24,11 @@ enum Mode {
 struct SpathOp {
     input: String,
     mode: Mode,
+    /// The fields the rest of the pipeline can see (from the plan; every field without
+    /// it): auto-extraction flattens only those (issue 6: the findings detection reads
+    /// three of a finding's leaves). The others could never be seen, so the results
+    /// are the same.
+    wanted: FieldSet,
 }
 
 /// Compile `spath` into an operator.
@@ -41,23 +47,38 @@ pub fn compile(cmd: &ast::Spath, ctx: &Arc<Context>) -> Result<Box<dyn Operator>
         // R4.1: input defaults to `_raw`.
         input: cmd.input.clone().unwrap_or_else(|| "_raw".to_string()),
         mode,
+        wanted: FieldSet::all(),
     }))
 }
 
-/// Parse the input for auto-extraction: only its first [`EXTRACTION_CUTOFF`] bytes
-/// (R4.8; UNCERTAIN settled as recommended: explicit paths see the whole input).
-fn parse_auto(text: &str) -> Option<Json> {
+/// Auto-extraction (R4.7) of the input's first [`EXTRACTION_CUTOFF`] bytes (R4.8;
+/// UNCERTAIN settled as recommended: explicit paths see the whole input). `None` when
+/// nothing is extracted: not JSON, or a bare scalar (R4.10).
+/// Only the names `wanted` selects are kept.
+fn extract_auto(text: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
     if text.len() <= EXTRACTION_CUTOFF {
-        return serde_json::from_str(text).ok();
+        // Issue 6: flattened as it is read, without building the document.
+        return json::flatten_text(text, wanted);
     }
     let mut end = EXTRACTION_CUTOFF;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    json::parse_prefix(&text[..end])
+    match json::parse_prefix(&text[..end])? {
+        doc @ (Json::Object(_) | Json::Array(_)) => {
+            let mut fields = json::flatten(&doc);
+            fields.retain(|(name, _)| wanted.contains(name));
+            Some(fields)
+        }
+        _ => None,
+    }
 }
 
 impl Operator for SpathOp {
+    fn downstream_needs(&mut self, needed: &FieldSet) {
+        self.wanted = needed.clone();
+    }
+
     fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
         // A multivalue input is read from its first value; a missing input leaves the
         // result alone. The input is read in place, not copied (issue 6: `_raw` of a
@@ -70,9 +91,9 @@ impl Operator for SpathOp {
             };
             match &self.mode {
                 // R4.10: input that is not JSON extracts nothing and keeps the event.
-                Mode::Auto => match parse_auto(&text) {
-                    Some(doc @ (Json::Object(_) | Json::Array(_))) => Extracted::Auto(doc),
-                    _ => Extracted::Nothing,
+                Mode::Auto => match extract_auto(&text, &self.wanted) {
+                    Some(fields) => Extracted::Auto(fields),
+                    None => Extracted::Nothing,
                 },
                 // Only the selected subtrees are built; invalid JSON leaves the row alone.
                 Mode::Path { path, .. } => match path.select_text(&text) {
@@ -82,9 +103,9 @@ impl Operator for SpathOp {
             }
         };
         match (extracted, &self.mode) {
-            (Extracted::Auto(doc), _) => {
+            (Extracted::Auto(fields), _) => {
                 // R4.11: extracted values overwrite fields of the same name.
-                for (name, values) in json::flatten(&doc) {
+                for (name, values) in fields {
                     row.set(name, Value::multi(values));
                 }
             }
@@ -104,7 +125,7 @@ impl Operator for SpathOp {
 /// What one `spath` found in its input.
 enum Extracted {
     Nothing,
-    Auto(Json),
+    Auto(Vec<(String, Vec<String>)>),
     Path(Option<Vec<String>>),
 }
 
@@ -297,6 +318,37 @@ mod tests {
         );
         let out = spath(None, Some("o"), Some("late"), vec![raw(&text)]);
         assert!(out.ends_with(r#""o":"2"}]"#), "{out}");
+    }
+
+    /// With the plan's set of fields the rest of the pipeline can see, auto-extraction
+    /// sets only those (issue 6), below and above the cutoff, and nothing else changes.
+    #[test]
+    fn auto_extraction_sets_only_the_fields_downstream_needs() {
+        let filler = "x".repeat(EXTRACTION_CUTOFF);
+        for text in [
+            r#"{"name":"n","uri":"u","attributes":[{"key":"k","value":"v"}],"o":{"severity":"HIGH","x":1}}"#.to_string(),
+            format!(r#"{{"name":"n","o":{{"severity":"HIGH"}},"pad":"{filler}"}}"#),
+        ] {
+            let cmd = ast::Spath {
+                input: None,
+                output: None,
+                path: None,
+                span: sp(),
+            };
+            let mut all = compile(&cmd, &ctx()).expect("compiles");
+            let mut pruned = compile(&cmd, &ctx()).expect("compiles");
+            let needed = FieldSet::from_names(["_raw", "name", "o.severity", "kept"]);
+            pruned.downstream_needs(&needed);
+            let mut input = raw(&text);
+            input.set("kept", Value::str("k"));
+            let full = run(all.as_mut(), vec![input.clone()]);
+            let some = run(pruned.as_mut(), vec![input]);
+            let mut expected = full[0].clone();
+            expected.retain(|name, _| needed.contains(name));
+            assert_eq!(some[0], expected, "{text}");
+            assert_eq!(some[0].get("o.severity"), &Value::str("HIGH"));
+            assert!(full[0].contains("o.x") || text.len() > EXTRACTION_CUTOFF);
+        }
     }
 
     #[test]
