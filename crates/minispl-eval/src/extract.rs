@@ -186,7 +186,9 @@ impl<'de> serde::de::Visitor<'de> for Walk<'_> {
                 self.path.truncate(len);
                 break;
             }
-            if self.wanted.may_extend(self.path) {
+            // A top-level key `""` names its children without a prefix (R4.7: `""`
+            // then `.` is not written at the top), so anything may lie below it.
+            if self.path.is_empty() || self.wanted.may_extend(self.path) {
                 map.next_value_seed(Walk {
                     path: &mut *self.path,
                     wanted: self.wanted,
@@ -269,7 +271,8 @@ fn walk(
                     path.push('.');
                 }
                 path.push_str(key);
-                if wanted.may_extend(path) {
+                // As in the streaming walk: below a top-level `""` any name may lie.
+                if path.is_empty() || wanted.may_extend(path) {
                     walk(child, path, wanted, out);
                 }
                 path.truncate(len);
@@ -379,6 +382,36 @@ mod tests {
                 .cloned()
                 .collect();
             assert_eq!(flatten_selected(&json, &wanted), expected, "{wanted}");
+        }
+    }
+
+    /// A top-level key `""` puts its children at the top (`{"":{"zzk":1}}` has the field
+    /// `zzk`), so a selection must look below it; nested, it makes `b..zzk`. Found by
+    /// the `spath` work of issue 6: with the selection, `zzk=X` found nothing.
+    #[test]
+    fn empty_keys_are_walked_like_full_extraction() {
+        let doc = r#"{"":{"zzk":"X","":{"deep":"D"}},"b":{"":{"zzk":"Y"}},"z":[{"":{"w":1}}]}"#;
+        let json: Json = serde_json::from_str(doc).expect("test JSON");
+        let full = flatten_selected(&json, &FieldSet::all());
+        assert_eq!(
+            names(&full),
+            vec!["zzk", "deep", "b..zzk", "z{}..w"],
+            "the naming the selections must agree with"
+        );
+        for wanted in [
+            FieldSet::from_names(["zzk"]),
+            FieldSet::from_names(["deep", "b..zzk"]),
+            FieldSet::from_names(["z{}..w"]),
+            FieldSet::from_names(["zz*"]),
+        ] {
+            let expected: Vec<_> = full
+                .iter()
+                .filter(|(n, _)| wanted.contains(n))
+                .cloned()
+                .collect();
+            assert!(!expected.is_empty(), "{wanted}");
+            assert_eq!(flatten_selected(&json, &wanted), expected, "tree {wanted}");
+            assert_eq!(flatten_text(doc, &wanted), Some(expected), "text {wanted}");
         }
     }
 
