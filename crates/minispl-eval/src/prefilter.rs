@@ -162,6 +162,15 @@ impl Scratch {
         self.unescaped_ready = false;
     }
 
+    /// [`Scratch::load`] for a `raw` already known to be ASCII without a backslash (the
+    /// reader's validator saw every byte, issue 6): a formula failing on it rejects it
+    /// without the pass looking for escapes and non-ASCII bytes.
+    pub fn load_plain(&mut self, raw: &str) {
+        debug_assert!(raw.is_ascii() && !raw.contains('\\'));
+        self.load(raw);
+        self.special = Some(Special::Plain);
+    }
+
     /// The index into `bindings` of `p`'s entries, created if new.
     fn bind(&mut self, p: &Prefilter) -> usize {
         if let Some(b) = self.bindings.iter().position(|(id, _)| *id == p.id) {
@@ -341,17 +350,41 @@ impl Prefilter {
             Some(Command::Tstats(t)) => b.tstats(t, ctx),
             _ => Formula::True,
         };
+        Prefilter::build(b.literals, formula)
+    }
+
+    /// The prefilter keeping what any of `prefilters` may keep: their formulas under one
+    /// `OR` over their literals, each text once. Testing it gives exactly
+    /// `prefilters.iter().any(|p| p.may_match(raw))` (each literal test only widens from
+    /// the raw text to the unescaped one, so the `OR` of the parts is the part of the
+    /// `OR`), in one evaluation (issue 6: the reader's filter for several detections).
+    pub fn any_of(prefilters: &[Prefilter]) -> Prefilter {
+        let mut literals: Vec<String> = Vec::new();
+        let mut parts = Vec::with_capacity(prefilters.len());
+        for p in prefilters {
+            let index: Vec<usize> = p
+                .literals
+                .iter()
+                .map(|l| match literals.iter().position(|x| x == l) {
+                    Some(i) => i,
+                    None => {
+                        literals.push(l.clone());
+                        literals.len() - 1
+                    }
+                })
+                .collect();
+            parts.push(renumber(&p.formula, &index));
+        }
+        Prefilter::build(literals, Formula::Or(parts))
+    }
+
+    fn build(literals: Vec<String>, formula: Formula) -> Prefilter {
         let formula = simplify(formula);
         if formula == Formula::True {
             return Prefilter::keep_all();
         }
-        let finders = b
-            .literals
-            .iter()
-            .map(|l| Finder::new(l.as_bytes()))
-            .collect();
-        let keys = b
-            .literals
+        let finders = literals.iter().map(|l| Finder::new(l.as_bytes())).collect();
+        let keys = literals
             .iter()
             .map(|l| {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -359,13 +392,12 @@ impl Prefilter {
                 h.finish()
             })
             .collect();
-        let bytes = b
-            .literals
+        let bytes = literals
             .iter()
             .map(|l| escape::ascii_set(l.as_bytes()))
             .collect();
         Prefilter {
-            literals: b.literals,
+            literals,
             finders,
             keys,
             bytes,
@@ -683,6 +715,16 @@ fn longest_run(text: &str, split_whitespace: bool, skip_numeric: bool) -> Option
         })
         .max_by_key(|r| r.len())
         .map(str::to_ascii_lowercase)
+}
+
+/// `f` with literal `i` renamed `index[i]`.
+fn renumber(f: &Formula, index: &[usize]) -> Formula {
+    match f {
+        Formula::True => Formula::True,
+        Formula::Lit(i) => Formula::Lit(index[*i]),
+        Formula::And(items) => Formula::And(items.iter().map(|x| renumber(x, index)).collect()),
+        Formula::Or(items) => Formula::Or(items.iter().map(|x| renumber(x, index)).collect()),
+    }
 }
 
 fn simplify(f: Formula) -> Formula {

@@ -101,7 +101,8 @@ pub struct ReadOptions {
 /// sees exactly the events it would have seen.
 #[derive(Debug, Clone)]
 pub struct RecordFilter {
-    prefilters: Arc<Vec<Prefilter>>,
+    /// The searches' prefilters merged ([`Prefilter::any_of`]): one evaluation per record.
+    union: Arc<Prefilter>,
 }
 
 impl RecordFilter {
@@ -113,16 +114,19 @@ impl RecordFilter {
             return None;
         }
         Some(RecordFilter {
-            prefilters: Arc::new(prefilters),
+            union: Arc::new(Prefilter::any_of(&prefilters)),
         })
     }
 
-    /// May the raw record `raw` match one of the searches?
-    pub fn keeps(&self, raw: &str, scratch: &mut Scratch) -> bool {
-        scratch.load(raw);
-        self.prefilters
-            .iter()
-            .any(|p| p.may_match_loaded(raw, scratch))
+    /// May the raw record `raw` match one of the searches? `plain`: `raw` is known to be
+    /// ASCII without a backslash (see [`Scratch::load_plain`]).
+    pub fn keeps(&self, raw: &str, plain: bool, scratch: &mut Scratch) -> bool {
+        if plain {
+            scratch.load_plain(raw);
+        } else {
+            scratch.load(raw);
+        }
+        self.union.may_match_loaded(raw, scratch)
     }
 }
 
@@ -1137,7 +1141,7 @@ fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Sc
         _ => validate::Quick::Unsure,
     };
     let text = match quick {
-        validate::Quick::Ascii(text) => text,
+        validate::Quick::Ascii { text, .. } => text,
         _ => match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -1165,7 +1169,16 @@ fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Sc
             let compacted = element.then(|| compact(bytes));
             if let Some(filter) = &options.filter {
                 let raw: &str = compacted.as_deref().unwrap_or(text);
-                if !filter.keeps(raw, scratch) {
+                // The validator saw every byte: ASCII without a backslash needs no
+                // escape or Unicode check after the literals (issue 6).
+                let plain = matches!(
+                    quick,
+                    validate::Quick::Ascii {
+                        backslash: false,
+                        ..
+                    }
+                );
+                if !filter.keeps(raw, plain, scratch) {
                     return Outcome::Filtered;
                 }
             }
@@ -1859,6 +1872,46 @@ mod tests {
             (4, 3, 1, 1)
         );
         assert_eq!(report.problems[0].location, "line 3");
+    }
+
+    /// The validator tells the filter which records are plain (ASCII, no backslash);
+    /// the others still get the escape and Unicode checks, long or short, in lines and
+    /// in arrays: a literal written with an escape or a case-confusable character is
+    /// never dropped.
+    #[test]
+    fn the_filter_keeps_literals_behind_escapes_and_unicode() {
+        let pad = "x".repeat(100);
+        let kept = [
+            format!("{{\"eventName\":\"\\u0050utImage\",\"p\":\"{pad}\"}}"),
+            "{\"eventName\":\"Put\\u0049mage\"}".to_string(),
+            // U+212A KELVIN SIGN lower-cases to `k`: kept whatever the literal.
+            format!("{{\"eventName\":\"\u{212a}\",\"p\":\"{pad}\"}}"),
+            "{\"eventName\":\"PutImage\"}".to_string(),
+        ];
+        let dropped = [
+            format!("{{\"eventName\":\"GetObject\",\"p\":\"{pad}\"}}"),
+            "{\"eventName\":\"Get\\u004fbject\"}".to_string(),
+            "{\"eventName\":\"caf\u{e9}\"}".to_string(),
+        ];
+        let options = ReadOptions {
+            filter: Some(filter_for("search PutImage")),
+            ..ReadOptions::default()
+        };
+        let lines: Vec<&String> = kept.iter().chain(&dropped).collect();
+        let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let (events, report, _) = read_bytes(input.as_bytes(), &options);
+        assert_eq!(raws(&events), kept.to_vec());
+        assert_eq!((report.events, report.filtered), (7, 3));
+        let array = format!(
+            "{{\"Records\":[{}]}}",
+            lines
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let (events, _, _) = read_bytes(array.as_bytes(), &options);
+        assert_eq!(raws(&events), kept.to_vec());
     }
 
     #[test]

@@ -350,6 +350,17 @@ fn same_outcome_as_the_lower_cased_copy_on_random_events() {
         state ^= state << 17;
         state
     };
+    // Their unions (the reader's filter for several searches): all of them, and pairs
+    // sharing literals, so merged literal numbering and shared entries are exercised.
+    let unions = [
+        (Prefilter::any_of(&ps), vec![0, 1, 2, 3, 4]),
+        (Prefilter::any_of(&ps[..2]), vec![0, 1]),
+        (
+            Prefilter::any_of(&[ps[4].clone(), ps[0].clone()]),
+            vec![4, 0],
+        ),
+    ];
+    let mut union_scratch = Scratch::default();
     let mut shared = Scratch::default();
     for _ in 0..20_000 {
         let len = (next() % 14) as usize;
@@ -380,7 +391,40 @@ fn same_outcome_as_the_lower_cased_copy_on_random_events() {
                 "{p} on {raw} (shared)"
             );
         }
+        for (union, parts) in &unions {
+            let want = parts.iter().any(|&i| reference(&ps[i], &raw));
+            assert_eq!(
+                union.may_match(&raw, &mut union_scratch),
+                want,
+                "{union} on {raw}"
+            );
+        }
     }
+}
+
+#[test]
+fn a_union_merges_literals_and_keeps_what_any_part_keeps() {
+    let ps = [
+        derive("eventSource=ecr.amazonaws.com eventName=PutImage"),
+        derive("eventSource=ecr.amazonaws.com eventName=DescribeImageScanFindings"),
+        derive("eventName=PutImage \"aws internal\""),
+    ];
+    let union = Prefilter::any_of(&ps);
+    assert_eq!(
+        union.literals(),
+        [
+            "ecr.amazonaws.com",
+            "putimage",
+            "describeimagescanfindings",
+            "internal"
+        ]
+    );
+    assert_eq!(
+        union.to_string(),
+        "(\"ecr.amazonaws.com\" AND \"putimage\") OR (\"ecr.amazonaws.com\" AND \"describeimagescanfindings\") OR (\"putimage\" AND \"internal\")"
+    );
+    // With a part that keeps everything, so does the union.
+    assert!(Prefilter::any_of(&[ps[0].clone(), derive("x=1 OR *")]).is_trivial());
 }
 
 #[test]

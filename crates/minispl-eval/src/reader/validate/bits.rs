@@ -127,6 +127,8 @@ pub(super) struct Valid {
     /// Every byte is ASCII, so the bytes are UTF-8 too (issue 6: this pass reads every
     /// byte anyway, so a separate UTF-8 pass is only needed for the others).
     pub ascii: bool,
+    /// Some byte is a backslash (the document has an escape).
+    pub backslash: bool,
 }
 
 /// `Some` only if `b` is one JSON value without any whitespace (see the module docs);
@@ -139,6 +141,7 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
         return None;
     }
     let mut state = State::new();
+    let mut backslash = 0;
     let full = n - n % 64;
     let mut base = 0;
     while base < full {
@@ -146,6 +149,7 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
             .get(base..base + 64)
             .and_then(|s| <&[u8; 64]>::try_from(s).ok())?;
         let masks = stage1.classify(block);
+        backslash |= masks.backslash;
         if !state.block::<S>(b, base, masks, !0) {
             return None;
         }
@@ -164,12 +168,14 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
                 stage1.classify(&block)
             }
         };
+        backslash |= masks.backslash;
         if !state.block::<S>(b, base, masks, (1u64 << rest) - 1) {
             return None;
         }
     }
     (!stage1.saw_control() && state.finish()).then(|| Valid {
         ascii: !stage1.saw_non_ascii(),
+        backslash: backslash != 0,
     })
 }
 

@@ -41,8 +41,9 @@ pub fn certainly_valid(text: &str) -> bool {
 /// all of CloudTrail it is the UTF-8 check too, and `from_utf8` is a second pass saved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quick<'a> {
-    /// Certainly valid JSON and every byte ASCII: the record's text.
-    Ascii(&'a str),
+    /// Certainly valid JSON and every byte ASCII: the record's text, and whether it
+    /// holds a backslash (so an escape).
+    Ascii { text: &'a str, backslash: bool },
     /// Certainly valid JSON once its bytes are found to be UTF-8 (not checked here).
     Valid,
     /// Not known: check UTF-8, then [`scalar_certainly_valid`].
@@ -58,8 +59,14 @@ pub fn quick(bytes: &[u8]) -> Quick<'_> {
     };
     let last = bytes.iter().rposition(|c| !is_space(c)).unwrap_or(first);
     match block_check(&bytes[first..=last]) {
-        Some(bits::Valid { ascii: true }) => Quick::Ascii(ascii_text(bytes)),
-        Some(bits::Valid { ascii: false }) => Quick::Valid,
+        Some(bits::Valid {
+            ascii: true,
+            backslash,
+        }) => Quick::Ascii {
+            text: ascii_text(bytes),
+            backslash,
+        },
+        Some(bits::Valid { ascii: false, .. }) => Quick::Valid,
         None => Quick::Unsure,
     }
 }

@@ -47,6 +47,11 @@ fn check_all(t: &str) {
     }
     if let Some(valid) = verdict {
         assert_eq!(valid.ascii, t.is_ascii(), "ASCII flag wrong for {t:?}");
+        assert_eq!(
+            valid.backslash,
+            t.contains('\\'),
+            "backslash flag wrong for {t:?}"
+        );
     }
     let fast = verdict.is_some();
     let slow = scalar::certainly_valid(t);
