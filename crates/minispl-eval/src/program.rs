@@ -439,30 +439,34 @@ impl<'a> Run<'a> {
     /// Push `rows` into operator `start` and on through the rest of the chain.
     fn feed(&mut self, start: usize, rows: Vec<Row>, out: &mut Vec<Row>) -> Result<(), EvalError> {
         let start = start.min(self.operators.len());
-        let rows = push_through(&mut self.operators[start..], &self.spans[start..], rows)?;
-        out.extend(rows);
+        let mut rows = rows;
+        let ops = &mut self.operators[start..];
+        push_through(ops, &self.spans[start..], &mut rows, &mut Vec::new())?;
+        out.append(&mut rows);
         Ok(())
     }
 }
 
-/// Push `rows` through `operators` in turn (`spans` theirs, for errors); what comes out
-/// of the last one.
+/// Push `rows` through `operators` in turn (`spans` theirs, for errors), leaving in
+/// `rows` what comes out of the last one; `spare` is a buffer to reuse between calls
+/// (issue 6: the reader's workers push one row at a time).
 fn push_through(
     operators: &mut [Box<dyn Operator>],
     spans: &[Span],
-    mut rows: Vec<Row>,
-) -> Result<Vec<Row>, EvalError> {
+    rows: &mut Vec<Row>,
+    spare: &mut Vec<Row>,
+) -> Result<(), EvalError> {
     for (op, span) in operators.iter_mut().zip(spans) {
         if rows.is_empty() {
             break;
         }
-        let mut next = Vec::with_capacity(rows.len());
-        for row in rows {
-            op.push(row, &mut next).map_err(|e| e.or_at(*span))?;
+        spare.clear();
+        for row in rows.drain(..) {
+            op.push(row, spare).map_err(|e| e.or_at(*span))?;
         }
-        rows = next;
+        std::mem::swap(rows, spare);
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// The lazy result stream of [`Program::stream`]: pulls an event only when it has no row

@@ -716,7 +716,25 @@ impl<F: Fold> Ctx<'_, F> {
                 if applied == sent {
                     break;
                 }
-                let Ok((seq, decided)) = done_rx.recv() else {
+                // Nothing finished yet: rather than sleep until a worker wakes this
+                // thread, decide a block still waiting for a worker here (issue 6: a
+                // wake-up per block cost more than the work it waited for). `try_lock`:
+                // a worker waiting for jobs holds the lock while the queue is empty.
+                let finished = match done_rx.try_recv() {
+                    Ok(done) => Some(done),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        let waiting = job_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok());
+                        waiting.map(|(seq, job)| {
+                            let fold = (self.fold, &mut self.local);
+                            (
+                                seq,
+                                decide_block(job, cap, options, fold, &mut self.scratch),
+                            )
+                        })
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+                };
+                let Some((seq, decided)) = finished.or_else(|| done_rx.recv().ok()) else {
                     return self
                         .file_failed("a reader thread stopped unexpectedly".to_string(), false);
                 };

@@ -46,6 +46,9 @@ pub struct Batches<'p> {
 pub struct Worker {
     operators: Vec<Box<dyn Operator>>,
     spans: Vec<Span>,
+    /// Row buffers reused from row to row (no allocation per row).
+    rows: Vec<Row>,
+    spare: Vec<Row>,
 }
 
 impl Program {
@@ -134,7 +137,12 @@ impl Fold for Batches<'_> {
         // hand on rows instead, which is only slower.
         let operators = build_operators(&program.pipeline, &program.ctx, &program.plan).ok()?;
         let spans = program.pipeline.commands.iter().map(|c| c.span()).collect();
-        Some(Worker { operators, spans })
+        Some(Worker {
+            operators,
+            spans,
+            rows: Vec::new(),
+            spare: Vec::new(),
+        })
     }
 
     fn add(&self, local: &mut Option<Worker>, acc: &mut Option<Batch>, event: Event) {
@@ -182,11 +190,15 @@ impl Batches<'_> {
 impl Worker {
     /// Push `row` through the commands before `stats` and add what comes out to `table`.
     fn aggregate(&mut self, at: usize, row: Row, table: &mut Groups) -> Result<(), EvalError> {
-        let rows = push_through(&mut self.operators[..at], &self.spans[..at], vec![row])?;
+        // Left over if the previous row failed.
+        self.rows.clear();
+        self.rows.push(row);
+        let (ops, spans) = (&mut self.operators[..at], &self.spans[..at]);
+        push_through(ops, spans, &mut self.rows, &mut self.spare)?;
         if let Some(stats) = stats_op(&self.operators, at) {
-            for row in &rows {
+            for row in self.rows.drain(..) {
                 stats
-                    .add_partial(table, row)
+                    .add_partial(table, &row)
                     .map_err(|e| e.or_at(self.spans[at]))?;
             }
         }
