@@ -440,6 +440,74 @@ mod tests {
         );
     }
 
+    /// Values that make ties and order-dependent float sums likely.
+    const PALETTE: &[&str] = &[
+        "0.1", "0.2", "0.3", "1e16", "-1e16", "1", "01", "1.0", "7", "-3.5", "a", "b", "B", "",
+        "x y", "nan",
+    ];
+
+    /// A fixed seed, so CI gives the same answer every run; `PROPTEST_SEED=<n>` explores
+    /// others.
+    fn seed() -> proptest::test_runner::RngSeed {
+        let seed = std::env::var("PROPTEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok());
+        proptest::test_runner::RngSeed::Fixed(seed.unwrap_or(0x5EED_0006))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 500,
+            rng_seed: seed(),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Random observations (strings, numbers, times with ties or missing) cut into
+        /// random partials: merging them in order gives the one-pass result (issue 6).
+        #[test]
+        fn random_partials_merge_to_the_one_pass_result(
+            items in proptest::collection::vec(
+                (0..PALETTE.len(), proptest::bool::ANY, proptest::option::of(0u8..4)),
+                0..40,
+            ),
+            cuts in proptest::collection::vec(0usize..40, 0..5),
+        ) {
+            let obs: Vec<(Obs, Option<f64>)> = items
+                .iter()
+                .enumerate()
+                .map(|(i, (v, num, t))| {
+                    let o = if *num { Obs::Num(i as f64 * 0.1) } else { Obs::Str(PALETTE[*v]) };
+                    (o, t.map(f64::from))
+                })
+                .collect();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(obs.len())).collect();
+            cuts.sort_unstable();
+            let mut functions: Vec<AggFunction> = TABLE.iter().map(|(_, f)| *f).collect();
+            functions.extend([AggFunction::Perc(50.0), AggFunction::UpperPerc(90.0)]);
+            for f in functions {
+                let mut one = f.accumulator();
+                for (o, t) in &obs {
+                    one.add(*o, *t);
+                }
+                let mut merged = f.accumulator();
+                let mut start = 0;
+                for end in cuts.iter().copied().chain([obs.len()]) {
+                    let mut part = f.partial();
+                    for (o, t) in &obs[start..end] {
+                        part.add(*o, *t);
+                    }
+                    merged.merge(part);
+                    start = end;
+                }
+                proptest::prop_assert_eq!(
+                    format!("{:?}", merged.result()),
+                    format!("{:?}", one.result()),
+                    "{:?} cut at {:?}", f, cuts
+                );
+            }
+        }
+    }
+
     #[test]
     fn multivalue_values_are_each_an_observation() {
         let v = Value::Multi(vec!["1".into(), "x".into()]);
