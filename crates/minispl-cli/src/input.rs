@@ -539,6 +539,50 @@ mod tests {
         assert_eq!(summary.out_of_range, 1);
     }
 
+    /// `with_folds` (the search's path) delivers the same events as `with_events`, counts
+    /// those outside the time range, and stops at a `--strict` fault, with and without
+    /// reader threads.
+    #[test]
+    fn folds_see_what_the_event_stream_sees() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            let hour = if i % 3 == 0 { 23 } else { 1 };
+            let day = if i % 3 == 0 { 18 } else { 19 };
+            text.push_str(&format!(
+                "{{\"n\":{i},\"eventTime\":\"2021-08-{day}T{hour:02}:00:00Z\"}}\n"
+            ));
+            if i == 2000 {
+                text.push_str("bad\n");
+            }
+        }
+        let path = temp_file("folds.json", &text);
+        for strict in [false, true] {
+            for threads in [0, 2] {
+                let mut plan = InputPlan {
+                    files: vec![path.clone()],
+                    quiet: true,
+                    range: TimeRange {
+                        earliest: Some(1629331200.0), // 2021-08-19T00:00:00Z
+                        latest: None,
+                    },
+                    ..InputPlan::default()
+                };
+                plan.options.strict = strict;
+                plan.options.threads = threads;
+                let (expected, reference) = with_events(&plan, raws);
+                let fold = MapEach(&|e: Event| e);
+                let mut runs = Vec::new();
+                let summary = with_folds(&plan, &fold, &mut |run: Vec<Event>| runs.push(run));
+                let got = raws(&mut runs.into_iter().flatten());
+                assert_eq!(got, expected, "strict {strict}, {threads} threads");
+                assert_eq!(summary.out_of_range, reference.out_of_range);
+                assert_eq!(summary.report, reference.report);
+                assert_eq!(summary.fatal.is_some(), strict);
+                assert_eq!(expected.len(), if strict { 1334 } else { 2000 });
+            }
+        }
+    }
+
     #[test]
     fn summary_lists_counts_and_the_first_problems() {
         let mut summary = InputSummary::default();
