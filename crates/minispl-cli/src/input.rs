@@ -8,7 +8,7 @@
 
 use crate::timeargs::TimeRange;
 use indicatif::{ProgressBar, ProgressStyle};
-use minispl_eval::reader::{self, ReadError, ReadOptions, ReadReport};
+use minispl_eval::reader::{self, Fold, MapEach, ReadError, ReadOptions, ReadReport};
 use minispl_eval::Event;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -178,6 +178,162 @@ pub fn with_items<I: Send, T>(
     map: &(dyn Fn(Event) -> I + Sync),
     consume: impl FnOnce(&mut dyn Iterator<Item = I>) -> T,
 ) -> (T, InputSummary) {
+    // Events cross threads in batches: one channel operation (a lock and possibly a
+    // wake-up) per event cost more than the search itself for small events (issue 6).
+    let (tx, rx) = sync_channel::<Vec<I>>(CHANNEL_BATCHES);
+    // Events outside `--earliest`/`--latest` are counted, not mapped.
+    let in_range = |event: Event| plan.range.contains(&event).then(|| map(event));
+    with_progress(plan, |options, reading_done| {
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(|| {
+                let mut out_of_range = 0;
+                let mut closed = false;
+                let mut batch: Vec<I> = Vec::with_capacity(BATCH_EVENTS);
+                let mut sink = |item: Option<I>| {
+                    let Some(event) = item else {
+                        out_of_range += 1;
+                        return;
+                    };
+                    // The search stopped early (an error): keep reading only to count.
+                    if !closed {
+                        batch.push(event);
+                        if batch.len() >= BATCH_EVENTS {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(BATCH_EVENTS));
+                            closed = tx.send(full).is_err();
+                        }
+                    }
+                };
+                let mut each = |items: Vec<Option<I>>| items.into_iter().for_each(&mut sink);
+                let mut summary = read_inputs(plan, options, &MapEach(&in_range), &mut each);
+                if !closed && !batch.is_empty() {
+                    // A failed send means the search stopped: nothing left to deliver.
+                    let _ = tx.send(batch);
+                }
+                drop(tx);
+                reading_done.store(true, Ordering::Relaxed);
+                summary.out_of_range = out_of_range;
+                summary
+            });
+            let value = consume(&mut rx.iter().flatten());
+            // Unblock the reader if the search returned before the end of the input.
+            drop(rx);
+            let summary = reader.join().unwrap_or_else(|_| InputSummary {
+                fatal: Some(ReadError {
+                    path: None,
+                    message: "the input reader stopped unexpectedly".to_string(),
+                }),
+                ..InputSummary::default()
+            });
+            (value, summary)
+        })
+    })
+}
+
+/// Read every input on this thread, handing `sink` what `fold` made of each run of
+/// events in the time range, in input order ([`reader::Fold`]: with reader threads, on
+/// the workers). Unlike [`with_items`] there is no thread between the reading and the
+/// consuming (issue 6): `sink` runs on the reading thread, which is otherwise idle while
+/// the workers check the blocks, so its work costs no hand-off and no wake-up.
+pub fn with_folds<F: Fold>(
+    plan: &InputPlan,
+    fold: &F,
+    sink: &mut dyn FnMut(F::Acc),
+) -> InputSummary {
+    let in_range = InRange {
+        fold,
+        range: plan.range,
+    };
+    let ((), summary) = with_progress(plan, |options, reading_done| {
+        let mut out_of_range = 0;
+        let mut each = |ranged: Ranged<F::Acc>| {
+            out_of_range += ranged.out_of_range;
+            if let Some(acc) = ranged.acc {
+                sink(acc);
+            }
+        };
+        let mut summary = read_inputs(plan, options, &in_range, &mut each);
+        reading_done.store(true, Ordering::Relaxed);
+        summary.out_of_range = out_of_range;
+        ((), summary)
+    });
+    summary
+}
+
+/// A fold that hands on only the events in the time range and counts the others.
+struct InRange<'a, F> {
+    fold: &'a F,
+    range: TimeRange,
+}
+
+struct Ranged<A> {
+    acc: Option<A>,
+    out_of_range: u64,
+}
+
+impl<F: Fold> Fold for InRange<'_, F> {
+    type Local = F::Local;
+    type Acc = Ranged<F::Acc>;
+
+    fn local(&self) -> F::Local {
+        self.fold.local()
+    }
+
+    fn add(&self, local: &mut F::Local, acc: &mut Option<Ranged<F::Acc>>, event: Event) {
+        let ranged = acc.get_or_insert(Ranged {
+            acc: None,
+            out_of_range: 0,
+        });
+        if self.range.contains(&event) {
+            self.fold.add(local, &mut ranged.acc, event);
+        } else {
+            ranged.out_of_range += 1;
+        }
+    }
+}
+
+/// Every input of `plan` in order, through `fold` into `sink`: the read report, the
+/// unreadable inputs and the error that stopped reading (strict).
+fn read_inputs<F: Fold>(
+    plan: &InputPlan,
+    options: &ReadOptions,
+    fold: &F,
+    sink: &mut dyn FnMut(F::Acc),
+) -> InputSummary {
+    let mut summary = InputSummary::default();
+    let stdin_only = [PathBuf::from("-")];
+    let files = if plan.files.is_empty() {
+        &stdin_only[..]
+    } else {
+        &plan.files[..]
+    };
+    for path in files {
+        let report = &mut summary.report;
+        let result = if is_stdin(path) {
+            let stdin = std::io::stdin();
+            let mut lock = stdin.lock();
+            reader::read_stream_fold("-", &mut lock, options, report, fold, sink)
+        } else {
+            reader::read_path_fold(path, options, report, fold, sink)
+        };
+        match result {
+            Ok(()) => {}
+            Err(e) if options.strict => {
+                summary.fatal = Some(e);
+                break;
+            }
+            Err(e) => summary.unreadable.push(e),
+        }
+    }
+    summary
+}
+
+/// Run `read` (given the read options and a flag to set when reading is done) with the
+/// stdin hint, the progress line on a timer thread and the elapsed time in the summary.
+fn with_progress<T>(
+    plan: &InputPlan,
+    read: impl FnOnce(&ReadOptions, &AtomicBool) -> (T, InputSummary),
+) -> (T, InputSummary) {
     let started = Instant::now();
     let reads_stdin = plan.files.is_empty() || plan.files.iter().any(|f| is_stdin(f));
     if reads_stdin && !plan.quiet && std::io::stdin().is_terminal() {
@@ -196,11 +352,6 @@ pub fn with_items<I: Send, T>(
     }
     // Stops the progress ticker: dropping the sender ends its wait at once.
     let (stop_ticker, ticker_stopped) = std::sync::mpsc::channel::<()>();
-    // Events cross threads in batches: one channel operation (a lock and possibly a
-    // wake-up) per event cost more than the search itself for small events (issue 6).
-    let (tx, rx) = sync_channel::<Vec<I>>(CHANNEL_BATCHES);
-    // Events outside `--earliest`/`--latest` are counted, not mapped.
-    let in_range = |event: Event| plan.range.contains(&event).then(|| map(event));
     let (value, mut summary) = std::thread::scope(|scope| {
         if let Some(pb) = &progress {
             // The bar is refreshed from the counters on a timer, not by the reader: a
@@ -226,80 +377,9 @@ pub fn with_items<I: Send, T>(
                 }
             });
         }
-        let reader = scope.spawn(|| {
-            let mut summary = InputSummary::default();
-            let mut closed = false;
-            let mut batch: Vec<I> = Vec::with_capacity(BATCH_EVENTS);
-            let mut sink = |item: Option<I>| {
-                let Some(event) = item else {
-                    summary.out_of_range += 1;
-                    return;
-                };
-                // The search stopped early (an error): keep reading only to count.
-                if !closed {
-                    batch.push(event);
-                    if batch.len() >= BATCH_EVENTS {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_EVENTS));
-                        closed = tx.send(full).is_err();
-                    }
-                }
-            };
-            let mut report = ReadReport::default();
-            let stdin_only = [PathBuf::from("-")];
-            let files = if plan.files.is_empty() {
-                &stdin_only[..]
-            } else {
-                &plan.files[..]
-            };
-            let mut fatal = None;
-            let mut unreadable = Vec::new();
-            for path in files {
-                let result = if is_stdin(path) {
-                    let stdin = std::io::stdin();
-                    let mut lock = stdin.lock();
-                    reader::read_stream_map(
-                        "-",
-                        &mut lock,
-                        &options,
-                        &mut report,
-                        &in_range,
-                        &mut sink,
-                    )
-                } else {
-                    reader::read_path_map(path, &options, &mut report, &in_range, &mut sink)
-                };
-                match result {
-                    Ok(()) => {}
-                    Err(e) if options.strict => {
-                        fatal = Some(e);
-                        break;
-                    }
-                    Err(e) => unreadable.push(e),
-                }
-            }
-            if !closed && !batch.is_empty() {
-                // A failed send means the search stopped: nothing left to deliver.
-                let _ = tx.send(batch);
-            }
-            drop(tx);
-            reading_done.store(true, Ordering::Relaxed);
-            summary.report = report;
-            summary.fatal = fatal;
-            summary.unreadable = unreadable;
-            summary
-        });
-        let value = consume(&mut rx.iter().flatten());
-        // Unblock the reader if the search returned before the end of the input.
-        drop(rx);
+        let result = read(&options, &reading_done);
         drop(stop_ticker);
-        let summary = reader.join().unwrap_or_else(|_| InputSummary {
-            fatal: Some(ReadError {
-                path: None,
-                message: "the input reader stopped unexpectedly".to_string(),
-            }),
-            ..InputSummary::default()
-        });
-        (value, summary)
+        result
     });
     if let Some(pb) = progress {
         pb.finish_and_clear();
@@ -457,6 +537,50 @@ mod tests {
         let (events, summary) = with_events(&plan, |it| it.count());
         assert_eq!(events, 1);
         assert_eq!(summary.out_of_range, 1);
+    }
+
+    /// `with_folds` (the search's path) delivers the same events as `with_events`, counts
+    /// those outside the time range, and stops at a `--strict` fault, with and without
+    /// reader threads.
+    #[test]
+    fn folds_see_what_the_event_stream_sees() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            let hour = if i % 3 == 0 { 23 } else { 1 };
+            let day = if i % 3 == 0 { 18 } else { 19 };
+            text.push_str(&format!(
+                "{{\"n\":{i},\"eventTime\":\"2021-08-{day}T{hour:02}:00:00Z\"}}\n"
+            ));
+            if i == 2000 {
+                text.push_str("bad\n");
+            }
+        }
+        let path = temp_file("folds.json", &text);
+        for strict in [false, true] {
+            for threads in [0, 2] {
+                let mut plan = InputPlan {
+                    files: vec![path.clone()],
+                    quiet: true,
+                    range: TimeRange {
+                        earliest: Some(1629331200.0), // 2021-08-19T00:00:00Z
+                        latest: None,
+                    },
+                    ..InputPlan::default()
+                };
+                plan.options.strict = strict;
+                plan.options.threads = threads;
+                let (expected, reference) = with_events(&plan, raws);
+                let fold = MapEach(&|e: Event| e);
+                let mut runs = Vec::new();
+                let summary = with_folds(&plan, &fold, &mut |run: Vec<Event>| runs.push(run));
+                let got = raws(&mut runs.into_iter().flatten());
+                assert_eq!(got, expected, "strict {strict}, {threads} threads");
+                assert_eq!(summary.out_of_range, reference.out_of_range);
+                assert_eq!(summary.report, reference.report);
+                assert_eq!(summary.fatal.is_some(), strict);
+                assert_eq!(expected.len(), if strict { 1334 } else { 2000 });
+            }
+        }
     }
 
     #[test]

@@ -15,10 +15,14 @@ use crate::lookup::Lookups;
 use crate::plan::Plan;
 use crate::prefilter::{Prefilter, Scratch};
 use crate::profile::Profile;
+use crate::reader::Fold;
 use crate::row::Row;
 use minispl_parser::ast::{Pipeline, Span};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+
+mod batches;
+pub use batches::{Batch, Batches, Worker};
 
 /// Everything a search can refer to besides its input events.
 #[derive(Debug, Clone, Default)]
@@ -185,30 +189,28 @@ impl Program {
         if workers == 0 || !run.reads_index() {
             return self.run(events);
         }
-        type Done = (u64, Vec<Result<Row, EvalError>>);
+        type Done = (u64, Option<Batch>);
         let (job_tx, job_rx) =
             std::sync::mpsc::sync_channel::<(u64, Vec<Event>)>(PARALLEL_IN_FLIGHT);
         let job_rx = Mutex::new(job_rx);
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Done>(PARALLEL_IN_FLIGHT);
         let mut out = Vec::new();
         let mut error: Option<EvalError> = None;
+        // The reader's per-run work (prefilter, extraction, profile, and for
+        // `... | stats` partial aggregation), one chunk of events a run.
+        let fold = self.batches();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let done_tx = done_tx.clone();
-                let job_rx = &job_rx;
+                let (job_rx, fold) = (&job_rx, &fold);
                 scope.spawn(move || {
-                    let mut scratch = Scratch::default();
+                    let mut local = fold.local();
                     crate::pool::serve(job_rx, done_tx, |chunk: Vec<Event>| {
-                        chunk
-                            .into_iter()
-                            .filter(|e| match e {
-                                Event::Raw { raw, .. } => {
-                                    self.prefilter.may_match(raw, &mut scratch)
-                                }
-                                Event::Fields { .. } => true,
-                            })
-                            .map(|e| self.ingestor.ingest(e))
-                            .collect()
+                        let mut batch = None;
+                        for event in chunk {
+                            fold.add(&mut local, &mut batch, event);
+                        }
+                        batch
                     });
                 });
             }
@@ -216,7 +218,7 @@ impl Program {
             let mut events = events.into_iter();
             let mut exhausted = false;
             let (mut sent, mut applied) = (0u64, 0u64);
-            let mut pending: std::collections::BTreeMap<u64, Vec<Result<Row, EvalError>>> =
+            let mut pending: std::collections::BTreeMap<u64, Option<Batch>> =
                 std::collections::BTreeMap::new();
             loop {
                 while !exhausted && error.is_none() && sent - applied < PARALLEL_IN_FLIGHT as u64 {
@@ -230,21 +232,16 @@ impl Program {
                 if applied == sent {
                     break;
                 }
-                let Ok((seq, rows)) = done_rx.recv() else {
+                let Ok((seq, batch)) = done_rx.recv() else {
                     error.get_or_insert_with(|| EvalError::new("a search worker thread stopped"));
                     break;
                 };
-                pending.insert(seq, rows);
-                // Rows enter the pipeline in input order.
-                while let Some(rows) = pending.remove(&applied) {
+                pending.insert(seq, batch);
+                // Batches enter the pipeline in input order.
+                while let Some(batch) = pending.remove(&applied) {
                     applied += 1;
-                    for row in rows {
-                        if error.is_some() {
-                            break;
-                        }
-                        if let Err(e) = row.and_then(|r| run.push_row(r, &mut out)) {
-                            error = Some(e);
-                        }
+                    if let (None, Some(batch)) = (&error, batch) {
+                        error = run.push_batch(batch, &mut out).err();
                     }
                 }
             }
@@ -440,25 +437,36 @@ impl<'a> Run<'a> {
     }
 
     /// Push `rows` into operator `start` and on through the rest of the chain.
-    fn feed(
-        &mut self,
-        start: usize,
-        mut rows: Vec<Row>,
-        out: &mut Vec<Row>,
-    ) -> Result<(), EvalError> {
-        for (op, span) in self.operators[start..].iter_mut().zip(&self.spans[start..]) {
-            if rows.is_empty() {
-                return Ok(());
-            }
-            let mut next = Vec::with_capacity(rows.len());
-            for row in rows {
-                op.push(row, &mut next).map_err(|e| e.or_at(*span))?;
-            }
-            rows = next;
-        }
-        out.extend(rows);
+    fn feed(&mut self, start: usize, rows: Vec<Row>, out: &mut Vec<Row>) -> Result<(), EvalError> {
+        let start = start.min(self.operators.len());
+        let mut rows = rows;
+        let ops = &mut self.operators[start..];
+        push_through(ops, &self.spans[start..], &mut rows, &mut Vec::new())?;
+        out.append(&mut rows);
         Ok(())
     }
+}
+
+/// Push `rows` through `operators` in turn (`spans` theirs, for errors), leaving in
+/// `rows` what comes out of the last one; `spare` is a buffer to reuse between calls
+/// (issue 6: the reader's workers push one row at a time).
+fn push_through(
+    operators: &mut [Box<dyn Operator>],
+    spans: &[Span],
+    rows: &mut Vec<Row>,
+    spare: &mut Vec<Row>,
+) -> Result<(), EvalError> {
+    for (op, span) in operators.iter_mut().zip(spans) {
+        if rows.is_empty() {
+            break;
+        }
+        spare.clear();
+        for row in rows.drain(..) {
+            op.push(row, spare).map_err(|e| e.or_at(*span))?;
+        }
+        std::mem::swap(rows, spare);
+    }
+    Ok(())
 }
 
 /// The lazy result stream of [`Program::stream`]: pulls an event only when it has no row

@@ -229,6 +229,22 @@ pub fn read_path_map<T: Send>(
     map: &(dyn Fn(Event) -> T + Sync),
     sink: &mut dyn FnMut(T),
 ) -> Result<(), ReadError> {
+    read_path_fold(path, options, report, &MapEach(map), &mut |items: Vec<
+        T,
+    >| {
+        items.into_iter().for_each(&mut *sink)
+    })
+}
+
+/// As [`read_path`], handing `sink` what `fold` makes of each run of consecutive events
+/// (see [`Fold`]), in input order.
+pub fn read_path_fold<F: Fold>(
+    path: &Path,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+    fold: &F,
+    sink: &mut dyn FnMut(F::Acc),
+) -> Result<(), ReadError> {
     let metadata = std::fs::metadata(path).map_err(|e| {
         report.files += 1;
         report.failed_files += 1;
@@ -238,7 +254,7 @@ pub fn read_path_map<T: Send>(
         }
     })?;
     if metadata.is_dir() {
-        walk_dir(path, options, report, map, sink)
+        walk_dir(path, options, report, fold, sink)
     } else {
         report.files += 1;
         let file = std::fs::File::open(path).map_err(|e| {
@@ -254,7 +270,8 @@ pub fn read_path_map<T: Send>(
             path: Some(path),
             options,
             report,
-            map,
+            fold,
+            local: fold.local(),
             sink,
             scratch: Scratch::default(),
         };
@@ -283,13 +300,35 @@ pub fn read_stream_map<T: Send>(
     map: &(dyn Fn(Event) -> T + Sync),
     sink: &mut dyn FnMut(T),
 ) -> Result<(), ReadError> {
+    let mut each = |items: Vec<T>| items.into_iter().for_each(&mut *sink);
+    read_stream_fold(
+        source_name,
+        input,
+        options,
+        report,
+        &MapEach(map),
+        &mut each,
+    )
+}
+
+/// As [`read_stream`], handing `sink` what `fold` makes of each run of consecutive
+/// events (see [`Fold`]), in input order.
+pub fn read_stream_fold<F: Fold>(
+    source_name: &str,
+    input: &mut dyn Read,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+    fold: &F,
+    sink: &mut dyn FnMut(F::Acc),
+) -> Result<(), ReadError> {
     report.files += 1;
     let mut ctx = Ctx {
         source: source_name,
         path: None,
         options,
         report,
-        map,
+        fold,
+        local: fold.local(),
         sink,
         scratch: Scratch::default(),
     };
@@ -299,12 +338,12 @@ pub fn read_stream_map<T: Send>(
 /// Files of a directory tree in sorted name order, so runs are reproducible. Hidden
 /// entries (`.name`) and files that are not event files by name are skipped; symbolic links to directories are not followed (no
 /// cycles), links to files are read.
-fn walk_dir<T: Send>(
+fn walk_dir<F: Fold>(
     dir: &Path,
     options: &ReadOptions,
     report: &mut ReadReport,
-    map: &(dyn Fn(Event) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    fold: &F,
+    sink: &mut dyn FnMut(F::Acc),
 ) -> Result<(), ReadError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(it) => it,
@@ -326,7 +365,7 @@ fn walk_dir<T: Send>(
     paths.sort();
     for (path, is_dir) in paths {
         if is_dir {
-            walk_dir(&path, options, report, map, sink)?;
+            walk_dir(&path, options, report, fold, sink)?;
             continue;
         }
         let name = path
@@ -345,7 +384,7 @@ fn walk_dir<T: Send>(
                 continue;
             }
         }
-        match read_path_map(&path, options, report, map, sink) {
+        match read_path_fold(&path, options, report, fold, sink) {
             Ok(()) => {}
             Err(e) if options.strict => return Err(e),
             // Not strict: read_path only fails without recording when opening fails;
@@ -461,19 +500,21 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// State of one file or stream being read.
-struct Ctx<'a, T> {
+struct Ctx<'a, F: Fold> {
     source: &'a str,
     path: Option<&'a Path>,
     options: &'a ReadOptions,
     report: &'a mut ReadReport,
-    /// What becomes of an event before `sink` gets it (on a worker thread if any).
-    map: &'a (dyn Fn(Event) -> T + Sync),
-    sink: &'a mut dyn FnMut(T),
+    /// What becomes of runs of events before `sink` gets them (on a worker thread if
+    /// any), and its state for this thread.
+    fold: &'a F,
+    local: F::Local,
+    sink: &'a mut dyn FnMut(F::Acc),
     /// The filter's prepared text, reused from record to record.
     scratch: Scratch,
 }
 
-impl<T: Send> Ctx<'_, T> {
+impl<F: Fold> Ctx<'_, F> {
     fn read_any(&mut self, input: Box<dyn Read + '_>) -> Result<(), ReadError> {
         let count = Arc::new(AtomicU64::new(0));
         let mut counting = Counting {
@@ -555,16 +596,17 @@ impl<T: Send> Ctx<'_, T> {
         Ok(())
     }
 
-    fn emit(&mut self, item: T) {
-        self.report.records += 1;
-        self.report.events += 1;
-        self.count_event();
-        (self.sink)(item);
-    }
-
-    fn count_event(&self) {
-        if let Some(n) = &self.options.events_progress {
-            n.fetch_add(1, Ordering::Relaxed);
+    /// Account for a run of consecutive events and hand on what the fold made of them.
+    fn emit(&mut self, run: EventRun<F::Acc>) {
+        let n = u64::from(run.events);
+        self.report.records += n;
+        self.report.events += n;
+        self.report.filtered += u64::from(run.filtered);
+        if let Some(progress) = &self.options.events_progress {
+            progress.fetch_add(n, Ordering::Relaxed);
+        }
+        if let Some(acc) = run.acc {
+            (self.sink)(acc);
         }
     }
 
@@ -597,7 +639,13 @@ impl<T: Send> Ctx<'_, T> {
                         .file_failed(format!("read error after line {line_no}: {e}"), partial)
                 }
             };
-            let decided = decide_block(job, cap, self.options, self.map, &mut self.scratch);
+            let decided = decide_block(
+                job,
+                cap,
+                self.options,
+                (self.fold, &mut self.local),
+                &mut self.scratch,
+            );
             self.apply_block(decided, &mut line_no, &mut blocks.spare)?;
             if let Some(e) = skip_failed {
                 return self.file_failed(format!("read error after line {line_no}: {e}"), false);
@@ -620,15 +668,16 @@ impl<T: Send> Ctx<'_, T> {
         let in_flight = threads * 2;
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, Job)>(in_flight);
         let job_rx = std::sync::Mutex::new(job_rx);
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Decided<T>)>(in_flight);
-        let map = self.map;
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Decided<F::Acc>)>(in_flight);
+        let fold = self.fold;
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let (job_rx, done_tx) = (&job_rx, done_tx.clone());
                 scope.spawn(move || {
                     let mut scratch = Scratch::default();
+                    let mut local = fold.local();
                     crate::pool::serve(job_rx, done_tx, |job| {
-                        decide_block(job, cap, options, map, &mut scratch)
+                        decide_block(job, cap, options, (fold, &mut local), &mut scratch)
                     });
                 });
             }
@@ -671,7 +720,25 @@ impl<T: Send> Ctx<'_, T> {
                 if applied == sent {
                     break;
                 }
-                let Ok((seq, decided)) = done_rx.recv() else {
+                // Nothing finished yet: rather than sleep until a worker wakes this
+                // thread, decide a block still waiting for a worker here (issue 6: a
+                // wake-up per block cost more than the work it waited for). `try_lock`:
+                // a worker waiting for jobs holds the lock while the queue is empty.
+                let finished = match done_rx.try_recv() {
+                    Ok(done) => Some(done),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        let waiting = job_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok());
+                        waiting.map(|(seq, job)| {
+                            let fold = (self.fold, &mut self.local);
+                            (
+                                seq,
+                                decide_block(job, cap, options, fold, &mut self.scratch),
+                            )
+                        })
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+                };
+                let Some((seq, decided)) = finished.or_else(|| done_rx.recv().ok()) else {
                     return self
                         .file_failed("a reader thread stopped unexpectedly".to_string(), false);
                 };
@@ -690,19 +757,26 @@ impl<T: Send> Ctx<'_, T> {
         })
     }
 
-    /// Account for a decided block, in input order: its records' outcomes with their line
-    /// numbers (counted on from `line_no`), its buffer back to `spare` for reuse.
+    /// Account for a decided block, in input order: its runs of events and its skipped
+    /// records with their line numbers (counted on from `line_no`), its buffer back to
+    /// `spare` for reuse. Under `strict` the first skipped record stops here, so nothing
+    /// after it is handed on (runs end at skipped records for this).
     fn apply_block(
         &mut self,
-        mut decided: Decided<T>,
+        mut decided: Decided<F::Acc>,
         line_no: &mut u64,
         spare: &mut Vec<Vec<u8>>,
     ) -> Result<(), ReadError> {
         spare.extend(decided.buffer.take());
-        for (index, outcome) in decided.outcomes {
-            // Locations are only formatted when there is a problem to report (issue 6).
-            let at = *line_no + u64::from(index);
-            self.apply(outcome, &|| format!("line {at}"))?;
+        for piece in decided.pieces {
+            match piece {
+                Piece::Events(run) => self.emit(run),
+                Piece::Problem(index, message) => {
+                    // Locations are only formatted when there is a problem (issue 6).
+                    let at = *line_no + u64::from(index);
+                    self.problem(format!("line {at}"), message, true)?;
+                }
+            }
         }
         *line_no += u64::from(decided.lines);
         Ok(())
@@ -894,30 +968,75 @@ impl<T: Send> Ctx<'_, T> {
         location: &dyn Fn() -> String,
         element: bool,
     ) -> Result<(), ReadError> {
-        let outcome = classify(bytes, element, self.options, &mut self.scratch).map(self.map);
+        let outcome = classify(bytes, element, self.options, &mut self.scratch);
         self.apply(outcome, location)
     }
 
-    /// Account for one record's outcome, in input order.
-    fn apply(
-        &mut self,
-        outcome: Outcome<T>,
-        location: &dyn Fn() -> String,
-    ) -> Result<(), ReadError> {
+    /// Account for one record's outcome, in input order: an event is a run of one.
+    fn apply(&mut self, outcome: Outcome, location: &dyn Fn() -> String) -> Result<(), ReadError> {
+        let mut run = EventRun::default();
         match outcome {
-            Outcome::Event(event) => {
-                self.emit(event);
-                Ok(())
-            }
-            Outcome::Filtered => {
-                // Valid, and no search can match it: an event read, never built.
-                self.report.records += 1;
-                self.report.events += 1;
-                self.report.filtered += 1;
-                self.count_event();
-                Ok(())
-            }
-            Outcome::Problem(message) => self.problem(location(), message, true),
+            Outcome::Problem(message) => return self.problem(location(), message, true),
+            other => run.take(other, (self.fold, &mut self.local)),
+        }
+        self.emit(run);
+        Ok(())
+    }
+}
+
+/// What the reader hands on for a run of consecutive events (issue 6): the events of a
+/// block between skipped records go into one `Acc`, made on the worker thread that
+/// checked them, and the `sink` gets the `Acc`s in input order. With
+/// [`ReadOptions::threads`] a search can so do its per-event work, and even aggregate a
+/// block's rows, on the workers ([`MapEach`] maps events one by one).
+pub trait Fold: Sync {
+    /// A thread's own working state, made on the thread that uses it.
+    type Local;
+    /// What a run of events becomes.
+    type Acc: Send;
+    fn local(&self) -> Self::Local;
+    /// Add `event` to the run's `acc` (`None` until something makes it).
+    fn add(&self, local: &mut Self::Local, acc: &mut Option<Self::Acc>, event: Event);
+}
+
+/// Each event mapped on its own: a run becomes the list of what `map` made of its events.
+pub struct MapEach<'a, T>(pub &'a (dyn Fn(Event) -> T + Sync));
+
+impl<T: Send> Fold for MapEach<'_, T> {
+    type Local = ();
+    type Acc = Vec<T>;
+    fn local(&self) {}
+    fn add(&self, _: &mut (), acc: &mut Option<Vec<T>>, event: Event) {
+        acc.get_or_insert_with(Vec::new).push((self.0)(event));
+    }
+}
+
+/// Consecutive valid records: how many (those the filter dropped included), how many the
+/// filter dropped, and what the fold made of the others.
+struct EventRun<A> {
+    acc: Option<A>,
+    events: u32,
+    filtered: u32,
+}
+
+impl<A> Default for EventRun<A> {
+    fn default() -> Self {
+        EventRun {
+            acc: None,
+            events: 0,
+            filtered: 0,
+        }
+    }
+}
+
+impl<A> EventRun<A> {
+    /// Take a valid record's outcome (an event or a filtered record) into the run.
+    fn take<F: Fold<Acc = A>>(&mut self, outcome: Outcome, (fold, local): (&F, &mut F::Local)) {
+        self.events += 1;
+        match outcome {
+            Outcome::Event(event) => fold.add(local, &mut self.acc, event),
+            // Valid, and no search can match it: an event read, never built.
+            _ => self.filtered += 1,
         }
     }
 }
@@ -925,23 +1044,12 @@ impl<T: Send> Ctx<'_, T> {
 /// What one record becomes. Deciding it touches nothing shared, so worker threads can
 /// decide it for blocks of lines while the reader keeps the accounting in input order
 /// (issue 6: both cores).
-enum Outcome<T = Event> {
-    /// An event, or what the caller's map made of it.
-    Event(T),
+enum Outcome {
+    Event(Event),
     /// A valid raw record [`ReadOptions::filter`] dropped.
     Filtered,
     /// A skipped record and why.
     Problem(String),
-}
-
-impl Outcome {
-    fn map<T>(self, f: &dyn Fn(Event) -> T) -> Outcome<T> {
-        match self {
-            Outcome::Event(e) => Outcome::Event(f(e)),
-            Outcome::Filtered => Outcome::Filtered,
-            Outcome::Problem(m) => Outcome::Problem(m),
-        }
-    }
 }
 
 /// Work for a reader thread: complete lines (each ending in `\n` but perhaps the last
@@ -1063,27 +1171,34 @@ impl Blocks {
     }
 }
 
-/// A block's records as decided by a worker: `(line index from 1, outcome)` for every
-/// line that is a record, and how many lines the block held.
-struct Decided<T> {
-    outcomes: Vec<(u32, Outcome<T>)>,
+/// A block's records as decided by a worker, in order: runs of events and skipped
+/// records, and how many lines the block held.
+struct Decided<A> {
+    pieces: Vec<Piece<A>>,
     lines: u32,
     /// The job's buffer, back for reuse.
     buffer: Option<Vec<u8>>,
 }
 
-fn decide_block<T>(
+/// Part of a decided block.
+enum Piece<A> {
+    Events(EventRun<A>),
+    /// A skipped record: its line index in the block (from 1) and why.
+    Problem(u32, String),
+}
+
+fn decide_block<F: Fold>(
     job: Job,
     cap: usize,
     options: &ReadOptions,
-    map: &dyn Fn(Event) -> T,
+    (fold, local): (&F, &mut F::Local),
     scratch: &mut Scratch,
-) -> Decided<T> {
+) -> Decided<F::Acc> {
     let (buffer, len) = match job {
         Job::Overlong => {
             let message = format!("line longer than the {cap}-byte limit");
             return Decided {
-                outcomes: vec![(1, Outcome::Problem(message))],
+                pieces: vec![Piece::Problem(1, message)],
                 lines: 1,
                 buffer: None,
             };
@@ -1091,7 +1206,7 @@ fn decide_block<T>(
         Job::Lines(buffer, len) => (buffer, len),
     };
     let lines = &buffer[..len];
-    let mut outcomes = Vec::new();
+    let mut pieces = Vec::new();
     let (mut start, mut n) = (0, 0u32);
     let ends = memchr::memchr_iter(b'\n', lines).chain(
         // The input's last line may have no newline.
@@ -1099,13 +1214,24 @@ fn decide_block<T>(
     );
     for end in ends {
         n += 1;
-        if let Some(outcome) = classify_line(&lines[start..end], cap, options, scratch) {
-            outcomes.push((n, outcome.map(map)));
+        match classify_line(&lines[start..end], cap, options, scratch) {
+            None => {}
+            Some(Outcome::Problem(message)) => pieces.push(Piece::Problem(n, message)),
+            Some(outcome) => {
+                // A skipped record ends a run: under `strict` it stops the reading, and
+                // the events after it must not have reached the sink (issue 6).
+                if !matches!(pieces.last(), Some(Piece::Events(_))) {
+                    pieces.push(Piece::Events(EventRun::default()));
+                }
+                if let Some(Piece::Events(run)) = pieces.last_mut() {
+                    run.take(outcome, (fold, &mut *local));
+                }
+            }
         }
         start = end + 1;
     }
     Decided {
-        outcomes,
+        pieces,
         lines: n,
         buffer: Some(buffer),
     }

@@ -513,6 +513,12 @@ impl CompiledSearch {
             .map_err(|e| eval_error(e, &self.expanded))
     }
 
+    /// An evaluation error of this search (from a [`Program`] run the caller drives,
+    /// such as one fed [`minispl_eval::program::Batch`]es), rendered against its text.
+    pub fn eval_error(&self, e: EvalError) -> RulesError {
+        eval_error(e, &self.expanded)
+    }
+
     /// As [`CompiledSearch::run`] over events already prepared by
     /// [`Program::prepare`] (on the reader's worker threads, issue 6).
     pub fn run_prepared<I>(&self, prepared: I) -> Result<Vec<Row>, RulesError>

@@ -24,19 +24,40 @@ pub fn run(args: &SearchArgs) -> CliResult {
         plan.options.filter = search.record_filter();
     }
     let program = search.program();
-    let (result, summary) = if plan.options.threads > 1 && program.plan().reads_index {
+    let parallel = engine.context().optimizations.parallel;
+    let (result, summary) = if parallel && program.plan().reads_index {
         // The reader's workers check each record and also do the search's per-event
-        // work (prefilter, extraction, profile) on it; this thread runs the pipeline
-        // (issue 6: one hand-off per event instead of two, both cores busy).
-        input::with_items(&plan, &|event| program.prepare(event), |rows| {
-            search.run_prepared(rows)
-        })
+        // work (prefilter, extraction, profile) on it, and for `... | stats` aggregate
+        // each run of events into a partial table; this thread reads, and runs the
+        // pipeline over what the workers made, in input order (issue 6: both cores busy,
+        // no rows crossing threads for `stats`). On one core (no reader threads) all of
+        // it runs on this thread, with no hand-off at all.
+        let mut out = Vec::new();
+        let mut pushed = Ok(());
+        let summary = match program.start() {
+            Ok(mut run) => {
+                let summary = input::with_folds(&plan, &program.batches(), &mut |batch| {
+                    // After an error the rest is only read and counted.
+                    if pushed.is_ok() {
+                        pushed = run.push_batch(batch, &mut out);
+                    }
+                });
+                pushed = pushed.and_then(|()| run.finish(&mut out));
+                summary
+            }
+            Err(e) => {
+                pushed = Err(e);
+                input::InputSummary::default()
+            }
+        };
+        (
+            pushed.map(|()| out).map_err(|e| search.eval_error(e)),
+            summary,
+        )
     } else {
-        // Reader threads off (`--no-optimize`, one core) or a generating search: the
-        // per-event work, if any, beside the reader as before.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let workers = if workers > 1 { workers } else { 0 };
-        input::with_events(&plan, |events| search.run_parallel(events, workers))
+        // `--no-optimize` (the reference path: events from a reader thread, then the
+        // pipeline) or a generating search.
+        input::with_events(&plan, |events| search.run(events))
     };
     if let Some(fatal) = &summary.fatal {
         summary.print(None, plan.quiet);

@@ -79,8 +79,9 @@ pub fn compile(command: &Command, ctx: &Arc<Context>) -> Result<Box<dyn Operator
 
 /// A compiled command in a running pipeline. Streaming commands emit rows from `push`;
 /// transforming commands (stats, sort, ...) buffer only what they need and emit from
-/// `finish`.
-pub trait Operator: Send {
+/// `finish`. (`Any`: a run finds its `stats` operator to merge a worker's partial
+/// table into it, issue 6.)
+pub trait Operator: Send + std::any::Any {
     /// Process one input row, appending any output rows to `out`.
     fn push(&mut self, row: Row, out: &mut Vec<Row>) -> Result<(), EvalError>;
 

@@ -21,10 +21,33 @@ pub fn compile(cmd: &ast::Stats, ctx: &Arc<Context>) -> Result<Box<dyn Operator>
     }))
 }
 
-struct StatsOp {
+pub(crate) struct StatsOp {
     aggs: AggSet,
     groups: Option<Groups>,
     ctx: Arc<Context>,
+}
+
+/// Partial aggregation (issue 6): a reader's worker adds the rows of a run of events to
+/// an empty [`StatsOp::partial`] table of its own copy of the command, and the run
+/// merges the tables into its `stats` in input order: exactly the one-thread result.
+impl StatsOp {
+    /// An empty table for part of the input (`None` once finished).
+    pub(crate) fn partial(&self) -> Option<Groups> {
+        self.groups.as_ref().map(|g| g.partial(&self.aggs))
+    }
+
+    /// Add a row to a [`StatsOp::partial`] table, as `push` adds it to the whole one.
+    pub(crate) fn add_partial(&self, table: &mut Groups, row: &Row) -> Result<(), EvalError> {
+        table.add(&self.aggs, row, &self.ctx.env).map(|_| ())
+    }
+
+    /// Merge a partial table of rows that came after all rows pushed so far.
+    pub(crate) fn merge(&mut self, table: Groups) -> Result<(), EvalError> {
+        match &mut self.groups {
+            Some(groups) => groups.merge(&self.aggs, table),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Operator for StatsOp {

@@ -1,6 +1,6 @@
 //! `values`, `list` and `mode`: functions that keep the observed strings (§7.2).
 
-use super::{Accumulator, Obs};
+use super::{downcast, Accumulator, Obs};
 use crate::value::Value;
 use std::collections::{BTreeSet, HashMap};
 
@@ -23,6 +23,11 @@ impl Accumulator for Values {
     fn result(&self) -> Value {
         Value::multi(self.set.iter().cloned().collect())
     }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some(later) = downcast::<Values>(later) {
+            self.set.extend(later.set);
+        }
+    }
 }
 
 /// `list(x)`: every value in input order, duplicates kept, at most [`LIST_MAXSIZE`]
@@ -40,6 +45,13 @@ impl Accumulator for List {
     }
     fn result(&self) -> Value {
         Value::multi(self.items.clone())
+    }
+    /// Earlier items first, up to the same cap.
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some(later) = downcast::<List>(later) {
+            let room = LIST_MAXSIZE.saturating_sub(self.items.len());
+            self.items.extend(later.items.into_iter().take(room));
+        }
     }
 }
 
@@ -66,6 +78,20 @@ impl Accumulator for Mode {
             .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
             .map(|(v, _)| Value::Str(v.clone()))
             .unwrap_or(Value::Null)
+    }
+    /// Counts add up; values new here are numbered in the order `later` first saw them,
+    /// after every value seen here: the first-seen order of one pass, so ties break the
+    /// same way.
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        let Some(later) = downcast::<Mode>(later) else {
+            return;
+        };
+        let mut entries: Vec<(String, (u64, usize))> = later.counts.into_iter().collect();
+        entries.sort_unstable_by_key(|(_, (_, seen))| *seen);
+        for (value, (count, _)) in entries {
+            let next = self.counts.len();
+            self.counts.entry(value).or_insert((0, next)).0 += count;
+        }
     }
 }
 

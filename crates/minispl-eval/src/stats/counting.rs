@@ -1,6 +1,6 @@
 //! `count`, `c`, `dc`/`distinct_count`, `estdc` (SEMANTICS §7.2).
 
-use super::{Accumulator, Obs};
+use super::{downcast, Accumulator, Obs};
 use crate::value::Value;
 
 /// `count` / `count(x)`: one per observation. A multivalue `x` counts each value (§7.2,
@@ -18,6 +18,11 @@ impl Accumulator for Count {
     fn result(&self) -> Value {
         Value::Num(self.n as f64)
     }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some(later) = downcast::<Count>(later) {
+            self.n += later.n;
+        }
+    }
 }
 
 /// `dc(x)`: distinct *string* values, so `1` and `1.0` are two (§7.2 preamble). `estdc`
@@ -34,6 +39,13 @@ impl Accumulator for DistinctCount {
     }
     fn result(&self) -> Value {
         Value::Num(self.seen.len() as f64)
+    }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some(later) = downcast::<DistinctCount>(later) {
+            for i in 0..later.seen.len() {
+                self.seen.insert(later.seen.get(i));
+            }
+        }
     }
 }
 

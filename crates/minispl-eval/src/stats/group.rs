@@ -90,6 +90,8 @@ impl RowInputs<'_> {
 #[derive(Debug)]
 pub struct AggState {
     slots: Vec<Slot>,
+    /// Made of [`AggFunction::partial`] accumulators (a worker's part of the input).
+    partial: bool,
 }
 
 #[derive(Debug)]
@@ -150,15 +152,40 @@ impl AggSet {
 
     /// Empty accumulators for a new group.
     pub fn new_state(&self) -> AggState {
+        self.state(false)
+    }
+
+    /// Empty accumulators, partial ones ([`AggFunction::partial`]) with `partial`.
+    fn state(&self, partial: bool) -> AggState {
         AggState {
             slots: self
                 .specs
                 .iter()
                 .map(|s| match s.input {
                     AggInput::Wildcard { .. } => Slot::Wild(BTreeMap::new()),
-                    _ => Slot::One(s.function.accumulator()),
+                    _ => Slot::One(fresh(s.function, partial)),
                 })
                 .collect(),
+            partial,
+        }
+    }
+
+    /// Take in `later`, a partial state of the same aggregations over input that came
+    /// after all of `state`'s ([`Accumulator::merge`], issue 6).
+    fn merge(&self, state: &mut AggState, later: AggState) {
+        for ((spec, slot), later) in self.specs.iter().zip(&mut state.slots).zip(later.slots) {
+            match (slot, later) {
+                (Slot::One(acc), Slot::One(l)) => acc.merge(l),
+                (Slot::Wild(map), Slot::Wild(l)) => {
+                    for (name, l) in l {
+                        map.entry(name)
+                            .or_insert_with(|| fresh(spec.function, state.partial))
+                            .merge(l);
+                    }
+                }
+                // Both states come from this set.
+                _ => {}
+            }
         }
     }
 
@@ -213,6 +240,7 @@ impl AggSet {
 
     /// Feed one row's inputs into a group's accumulators.
     pub fn add(&self, state: &mut AggState, inputs: &RowInputs<'_>) {
+        let partial = state.partial;
         for ((spec, slot), input) in self.specs.iter().zip(&mut state.slots).zip(&inputs.inputs) {
             match (slot, input) {
                 (Slot::One(acc), Input::One(v)) => {
@@ -226,7 +254,7 @@ impl AggSet {
                             Some(acc) => acc,
                             None => map
                                 .entry(name.to_string())
-                                .or_insert_with(|| spec.function.accumulator()),
+                                .or_insert_with(|| fresh(spec.function, partial)),
                         };
                         for obs in observations(v) {
                             acc.add(obs, inputs.time);
@@ -293,6 +321,15 @@ impl AggSet {
             }
         }
         out
+    }
+}
+
+/// A new accumulator for `function`, partial or not.
+fn fresh(function: AggFunction, partial: bool) -> Box<dyn Accumulator> {
+    if partial {
+        function.partial()
+    } else {
+        function.accumulator()
     }
 }
 
@@ -412,6 +449,9 @@ pub struct Groups {
     index: indexmap::IndexSet<GroupKey, crate::row::NameHasher>,
     states: Vec<AggState>,
     needs_time: bool,
+    /// A worker's table of part of the input, to be [`Groups::merge`]d (no cap here: the
+    /// cap applies to the merged table).
+    partial: bool,
 }
 
 impl Groups {
@@ -426,12 +466,52 @@ impl Groups {
             index: indexmap::IndexSet::default(),
             states: Vec::new(),
             needs_time: aggs.needs_time(),
+            partial: false,
         };
         if g.by.is_empty() {
             g.index.insert(GroupKey(Vec::new()));
             g.states.push(aggs.new_state());
         }
         g
+    }
+
+    /// An empty table for part of the input, grouping as this one does, to be filled
+    /// with [`Groups::add`] (on a reader's worker) and then [`Groups::merge`]d into this
+    /// one in input order (issue 6: partial aggregation).
+    pub fn partial(&self, aggs: &AggSet) -> Groups {
+        let mut g = Groups {
+            by: self.by.clone(),
+            dedup_splitvals: self.dedup_splitvals,
+            fill: self.fill.clone(),
+            max_groups: usize::MAX,
+            span: self.span,
+            index: indexmap::IndexSet::default(),
+            states: Vec::new(),
+            needs_time: self.needs_time,
+            partial: true,
+        };
+        if g.by.is_empty() {
+            g.index.insert(GroupKey(Vec::new()));
+            g.states.push(aggs.state(true));
+        }
+        g
+    }
+
+    /// Take in `later`, a [`Groups::partial`] table of rows that came after all of this
+    /// one's. Its groups are taken in their order of first appearance, so new groups get
+    /// the places (and hit the group cap at the same group) they would have if its rows
+    /// had been added here one by one, and each group's accumulators merge exactly.
+    pub fn merge(&mut self, aggs: &AggSet, later: Groups) -> Result<(), EvalError> {
+        for (key, state) in later.index.into_iter().zip(later.states) {
+            let i = match self.index.get_index_of(&key) {
+                Some(i) => i,
+                None => self.new_group(aggs, key.0)?,
+            };
+            if let Some(mine) = self.states.get_mut(i) {
+                aggs.merge(mine, state);
+            }
+        }
+        Ok(())
     }
 
     /// Add a row to every group it belongs to; returns the index of its first group
@@ -503,7 +583,7 @@ impl Groups {
             ));
         }
         let (i, _) = self.index.insert_full(GroupKey(key));
-        self.states.push(aggs.new_state());
+        self.states.push(aggs.state(self.partial));
         Ok(i)
     }
 

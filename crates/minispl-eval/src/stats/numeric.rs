@@ -2,7 +2,39 @@
 //! values only; non-numeric observations are ignored (§7.2 preamble, EC-097). With no
 //! numeric observation the result is null (the column is absent).
 
-use super::{Accumulator, Obs};
+use super::{downcast, Accumulator, Obs};
+
+/// The partial of the running sums below ([`super::AggFunction::partial`]): the numbers
+/// seen, in order. Merging adds them one by one, so the float result is bit for bit the
+/// one-thread result (issue 6).
+#[derive(Debug, Default)]
+pub struct Numbers {
+    numbers: Vec<f64>,
+}
+
+impl Accumulator for Numbers {
+    fn add(&mut self, obs: Obs<'_>, _time: Option<f64>) {
+        self.numbers.extend(obs.num());
+    }
+    /// Never asked of a partial; the numbers' count, for completeness.
+    fn result(&self) -> Value {
+        Value::Num(self.numbers.len() as f64)
+    }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some(later) = downcast::<Numbers>(later) {
+            self.numbers.extend_from_slice(&later.numbers);
+        }
+    }
+}
+
+/// Merge a [`Numbers`] partial into `acc` by adding its numbers in order.
+fn replay(acc: &mut dyn Accumulator, later: Box<dyn Accumulator>) {
+    if let Some(later) = downcast::<Numbers>(later) {
+        for &n in &later.numbers {
+            acc.add(Obs::Num(n), None);
+        }
+    }
+}
 use crate::value::Value;
 
 /// `sum(x)` or, with `squares`, `sumsq(x)`.
@@ -37,6 +69,9 @@ impl Accumulator for Sum {
             Value::Null
         }
     }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        replay(self, later);
+    }
 }
 
 /// `avg(x)` / `mean(x)`.
@@ -60,6 +95,9 @@ impl Accumulator for Avg {
             Value::Num(self.total / self.n as f64)
         }
     }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        replay(self, later);
+    }
 }
 
 /// `range(x)`: max - min of the numeric values.
@@ -81,6 +119,15 @@ impl Accumulator for Range {
         match self.bounds {
             Some((lo, hi)) => Value::Num(hi - lo),
             None => Value::Null,
+        }
+    }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        // min/max are order-free (and `f64::min`/`max` skip NaN either way).
+        if let Some((lo, hi)) = downcast::<Range>(later).and_then(|l| l.bounds) {
+            self.bounds = Some(match self.bounds {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
         }
     }
 }
@@ -129,6 +176,9 @@ impl Accumulator for Variance {
         };
         let var = self.m2 / denominator;
         Value::Num(if self.root { var.sqrt() } else { var })
+    }
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        replay(self, later);
     }
 }
 

@@ -4,7 +4,7 @@
 //! number. The winning value keeps its original text (`01` stays `01`); a number from
 //! eval or `_time` stays a number (`min(_time)` is an epoch number).
 
-use super::{Accumulator, Obs};
+use super::{downcast, Accumulator, Obs};
 use crate::value::Value;
 
 #[derive(Debug)]
@@ -26,40 +26,63 @@ impl Extreme {
     }
 }
 
+impl Extreme {
+    /// A candidate number (not NaN) with its value as given: kept if strictly better, so
+    /// on a tie the one seen first stays.
+    fn offer_number(&mut self, n: f64, value: impl FnOnce() -> Value) {
+        let better = match &self.number {
+            None => true,
+            Some((best, _)) => {
+                if self.max {
+                    n > *best
+                } else {
+                    n < *best
+                }
+            }
+        };
+        if better {
+            self.number = Some((n, value()));
+        }
+    }
+
+    /// A candidate string, kept if strictly better.
+    fn offer_string(&mut self, text: std::borrow::Cow<'_, str>) {
+        let better = match &self.string {
+            None => true,
+            Some(best) => {
+                if self.max {
+                    text.as_ref() > best.as_str()
+                } else {
+                    text.as_ref() < best.as_str()
+                }
+            }
+        };
+        if better {
+            self.string = Some(text.into_owned());
+        }
+    }
+}
+
 impl Accumulator for Extreme {
     fn add(&mut self, obs: Obs<'_>, _time: Option<f64>) {
         match obs.num() {
-            Some(n) if !n.is_nan() => {
-                let better = match &self.number {
-                    None => true,
-                    Some((best, _)) => {
-                        if self.max {
-                            n > *best
-                        } else {
-                            n < *best
-                        }
-                    }
-                };
-                if better {
-                    self.number = Some((n, obs.to_value()));
-                }
-            }
-            _ => {
-                let text = obs.text();
-                let better = match &self.string {
-                    None => true,
-                    Some(best) => {
-                        if self.max {
-                            text.as_ref() > best.as_str()
-                        } else {
-                            text.as_ref() < best.as_str()
-                        }
-                    }
-                };
-                if better {
-                    self.string = Some(text.into_owned());
-                }
-            }
+            Some(n) if !n.is_nan() => self.offer_number(n, || obs.to_value()),
+            _ => self.offer_string(obs.text()),
+        }
+    }
+
+    /// `later`'s best number and best string are the first-seen best of its input, so
+    /// offering them in turn keeps what one pass over both inputs keeps.
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        let Some(later) = downcast::<Extreme>(later) else {
+            return;
+        };
+        let Extreme { number, string, .. } = *later;
+        if let Some((n, value)) = number {
+            self.offer_number(n, || value);
+        }
+        if let Some(text) = string {
+            self.offer_string(text.into());
         }
     }
 

@@ -10,7 +10,7 @@
 //! * `median`: the middle value; with an even count the higher of the two middle values,
 //!   as the stats documentation describes (`median` of 1,2,3,4 is 3).
 
-use super::{Accumulator, Obs};
+use super::{downcast, Accumulator, Obs};
 use crate::value::Value;
 
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +51,13 @@ impl Accumulator for Percentile {
     fn add(&mut self, obs: Obs<'_>, _time: Option<f64>) {
         if let Some(n) = obs.num().filter(|n| !n.is_nan()) {
             self.numbers.push(n);
+        }
+    }
+
+    /// The result sorts the numbers, so their order does not matter.
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some(later) = downcast::<Percentile>(later) {
+            self.numbers.extend_from_slice(&later.numbers);
         }
     }
 

@@ -1,7 +1,7 @@
 //! `first`, `last` (input order), `earliest`, `latest` (by `_time`) and `earliest_time`,
 //! `latest_time` (the time itself) (§7.2, EC-101).
 
-use super::{Accumulator, Obs};
+use super::{downcast, Accumulator, Obs};
 use crate::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +29,10 @@ impl Position {
     }
 }
 
-impl Accumulator for Position {
-    fn add(&mut self, obs: Obs<'_>, time: Option<f64>) {
-        let replace = match (self.pick, &self.kept) {
+impl Position {
+    /// Would an observation at `time` replace the one kept?
+    fn replaces(&self, time: Option<f64>) -> bool {
+        match (self.pick, &self.kept) {
             (Pick::First, kept) => kept.is_none(),
             (Pick::Last, _) => true,
             (Pick::Earliest | Pick::EarliestTime, kept) => match (time, kept) {
@@ -50,9 +51,25 @@ impl Accumulator for Position {
                     Some(b) => t > *b,
                 },
             },
-        };
-        if replace {
+        }
+    }
+}
+
+impl Accumulator for Position {
+    fn add(&mut self, obs: Obs<'_>, time: Option<f64>) {
+        if self.replaces(time) {
             self.kept = Some((obs.to_value(), time));
+        }
+    }
+
+    /// What `later` kept is the observation of its input that would win here too (the
+    /// first, the last, the strictly earliest or latest), so offering it alone gives the
+    /// one-pass result, ties included.
+    fn merge(&mut self, later: Box<dyn Accumulator>) {
+        if let Some((value, time)) = downcast::<Position>(later).and_then(|l| l.kept) {
+            if self.replaces(time) {
+                self.kept = Some((value, time));
+            }
         }
     }
 
