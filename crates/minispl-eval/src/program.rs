@@ -319,13 +319,17 @@ fn build_operators(
         .iter()
         .map(|c| commands::compile(c, ctx).map_err(|e| e.or_at(c.span())))
         .collect::<Result<Vec<_>, _>>()?;
-    if ctx.optimizations.field_pruning && operators.len() == plan.commands.len() {
+    if operators.len() == plan.commands.len() {
         // What each command's output can still matter for: the same backward analysis
-        // that limits extraction (issue 6).
+        // that limits extraction (issue 6). Always known (`downstream_sees`); used to
+        // leave fields out only with field pruning on (`downstream_needs`).
         for (i, op) in operators.iter_mut().enumerate() {
             let needed = crate::plan::needed_after(&plan.commands[i + 1..]);
             if !needed.is_all() {
-                op.downstream_needs(&needed);
+                op.downstream_sees(&needed);
+                if ctx.optimizations.field_pruning {
+                    op.downstream_needs(&needed);
+                }
             }
         }
     }

@@ -97,4 +97,12 @@ pub trait Operator: Send + std::any::Any {
     fn downstream_needs(&mut self, needed: &crate::plan::FieldSet) {
         let _ = needed;
     }
+
+    /// The same set as [`Operator::downstream_needs`], given whatever the optimisations,
+    /// for what must not depend on them (`mvexpand`'s size estimate, R5.7): field pruning
+    /// leaves out of a row exactly the fields outside it, so a measure of the fields in
+    /// it is the same with optimisations on and off. Most operators ignore it.
+    fn downstream_sees(&mut self, seen: &crate::plan::FieldSet) {
+        let _ = seen;
+    }
 }

@@ -20,6 +20,9 @@ struct MvexpandOp {
     /// dropped before the row is copied once per value (issue 6: a scan-findings event
     /// carries tens of kilobytes of `_raw` that a `stats` after it never reads).
     needed: Option<FieldSet>,
+    /// The same set whatever the optimisations (`downstream_sees`): what the size
+    /// estimate counts. `None`: every field may be seen.
+    seen: Option<FieldSet>,
 }
 
 /// `12 MiB`, or `800 bytes` below one MiB.
@@ -31,10 +34,12 @@ fn size(bytes: usize) -> String {
     }
 }
 
-/// Rough heap size of a row: names, values and a fixed overhead per field and per value.
-/// Only needs to be proportional to the memory a copy takes, for the R5.7 cap.
-fn approx_bytes(row: &Row) -> usize {
+/// Rough heap size of a row's fields that `counts`: names, values and a fixed overhead
+/// per field and per value. Only needs to be proportional to the memory a copy takes,
+/// for the R5.7 cap.
+fn approx_bytes(row: &Row, counts: impl Fn(&str) -> bool) -> usize {
     row.iter()
+        .filter(|(name, _)| counts(name))
         .map(|(name, value)| {
             let value = match value {
                 Value::Str(s) => s.len() + 24,
@@ -61,12 +66,17 @@ pub fn compile(cmd: &ast::Mvexpand, ctx: &Arc<Context>) -> Result<Box<dyn Operat
         max_bytes: ctx.limits.max_mvexpand_bytes,
         span: cmd.span,
         needed: None,
+        seen: None,
     }))
 }
 
 impl Operator for MvexpandOp {
     fn downstream_needs(&mut self, needed: &FieldSet) {
         self.needed = Some(needed.clone());
+    }
+
+    fn downstream_sees(&mut self, seen: &FieldSet) {
+        self.seen = Some(seen.clone());
     }
 
     fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
@@ -92,9 +102,13 @@ impl Operator for MvexpandOp {
         // R5.7: Splunk caps mvexpand's memory (500 MB) and truncates with a warning.
         // minispl has no warning channel and must not lose results silently (issue 7),
         // so going over the cap is an error that names the field and the way out.
-        // The estimate is taken before pruning, so the cap trips alike with every
+        // The estimate counts the expanded field and the fields the rest of the
+        // pipeline can see: those are in the row whether or not field pruning left the
+        // others out, so the cap trips alike, with the same message, with every
         // optimisation on or off.
-        let per_copy = approx_bytes(&row);
+        let per_copy = approx_bytes(&row, |name| {
+            name == self.field || self.seen.as_ref().map_or(true, |seen| seen.contains(name))
+        });
         let estimate = per_copy.saturating_mul(take);
         if estimate > self.max_bytes {
             return Err(EvalError::at(
