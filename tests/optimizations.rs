@@ -4,7 +4,9 @@
 //! W3/W4 aggregates with every optimisation on and off: same rows, same order, same risk
 //! events. (The conformance suite checks both ways per case in `tests/conformance.rs`.)
 
-use minispl::eval::reader::{read_path, read_stream, read_stream_map, ReadOptions, ReadReport};
+use minispl::eval::reader::{
+    read_path, read_stream, read_stream_fold, read_stream_map, ReadOptions, ReadReport,
+};
 use minispl::eval::{Event, EventMeta, Optimizations, Row};
 use minispl::generate::{generate, GeneratorConfig};
 use minispl::rules::{DetectionOutput, Engine};
@@ -330,5 +332,75 @@ fn rows_prepared_by_reader_threads_change_no_result() {
             let rows = search.run_prepared(prepared).expect("runs");
             assert_eq!(rows, expected, "{spl} with {threads} reader threads");
         }
+    }
+}
+
+/// As `minispl detect` runs on several cores: the reader's worker threads check each
+/// record, test it against the detections' prefilters and ingest it ([`OnePass`] as the
+/// reader's fold); the reading thread feeds the pipelines in input order. Same rows and
+/// risk events as the one-pass run on one thread and as each detection alone, with and
+/// without the reader filter, with small reads so that blocks hold few records.
+#[test]
+fn detections_prepared_by_reader_threads_change_no_result() {
+    let mut generated = Vec::new();
+    let config = GeneratorConfig {
+        records: 3000,
+        ..GeneratorConfig::default()
+    };
+    generate(&config, &mut generated).expect("in-memory write");
+    let (events, _) = read_with(Some(&generated[..]), &options());
+    let on = engine(Optimizations::all());
+    let detections = Engine::builtin_detections();
+    let reference = engine(Optimizations::none())
+        .run_detections(&detections, events.iter().cloned())
+        .expect("runs");
+    let searches = on.compile_detections(&detections).expect("compiles");
+    let filter = minispl::rules::engine::record_filter(&searches);
+    assert!(filter.is_some());
+    for (threads, filter) in [(0, None), (2, None), (2, filter.clone()), (3, filter)] {
+        let options = ReadOptions {
+            threads,
+            filter,
+            ..options()
+        };
+        let pass = on.one_pass(&detections, &searches).expect("compiles");
+        let mut runs = pass.start().expect("starts");
+        let mut report = ReadReport::default();
+        read_stream_fold(
+            "gen",
+            &mut Trickle(&generated[..]),
+            &options,
+            &mut report,
+            &pass,
+            &mut |batch| batch.into_iter().for_each(|p| runs.push(p)),
+        )
+        .expect("input reads");
+        assert_eq!(report.events, events.len() as u64);
+        let outputs = runs.finish().expect("runs");
+        for (i, d) in detections.iter().enumerate() {
+            assert_eq!(
+                outputs[i].rows, reference[i].rows,
+                "{} with {threads} reader threads",
+                d.name
+            );
+            assert_eq!(
+                outputs[i].risk_events, reference[i].risk_events,
+                "{}",
+                d.name
+            );
+        }
+        assert!(outputs.iter().any(|o| !o.rows.is_empty()));
+    }
+}
+
+/// A reader that hands over at most 1,000 bytes per read: many small blocks.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(1000).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
     }
 }

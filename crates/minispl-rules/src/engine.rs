@@ -402,58 +402,175 @@ impl Engine {
                 })
                 .collect();
         }
-        let plans: Vec<&minispl_eval::plan::Plan> =
-            searches.iter().map(|s| s.program.plan()).collect();
-        let ingestor = Ingestor::for_plans(&self.context, &plans)
-            .map_err(|e| eval_error(e, searches.first().map_or("", |s| s.expanded.as_str())))?;
-        let mut runs = Vec::with_capacity(searches.len());
-        for s in searches {
-            runs.push(s.program.start().map_err(|e| eval_error(e, &s.expanded))?);
-        }
-        let mut rows: Vec<Vec<Row>> = vec![Vec::new(); runs.len()];
-        let mut errors: Vec<Option<EvalError>> = vec![None; runs.len()];
-        // Which runs take the current event; reused across events.
-        let mut takers: Vec<usize> = Vec::with_capacity(runs.len());
-        // The event's prepared text, shared by the detections' prefilters.
+        let pass = OnePass::new(&self.context, detections, searches)?;
+        let mut runs = pass.start()?;
         let mut scratch = Scratch::default();
         for event in events {
-            takers.clear();
-            if let Event::Raw { raw, .. } = &event {
-                scratch.load(raw);
-            }
-            for (i, run) in runs.iter_mut().enumerate() {
-                if errors[i].is_some() || !run.reads_index() {
-                    continue;
-                }
-                let keep = match &event {
-                    Event::Raw { raw, .. } => run.may_match_loaded(raw, &mut scratch),
-                    Event::Fields { .. } => true,
-                };
-                if keep {
-                    takers.push(i);
-                }
-            }
-            let Some((&last, rest)) = takers.split_last() else {
-                continue;
-            };
-            let row = match ingestor.ingest(event) {
-                Ok(row) => row,
-                Err(e) => {
-                    for &i in &takers {
-                        errors[i] = Some(e.clone());
-                    }
-                    continue;
-                }
-            };
-            for &i in rest {
-                if let Err(e) = runs[i].push_row(row.clone(), &mut rows[i]) {
-                    errors[i] = Some(e);
-                }
-            }
-            if let Err(e) = runs[last].push_row(row, &mut rows[last]) {
-                errors[last] = Some(e);
+            if let Some(prepared) = pass.prepare(event, &mut scratch) {
+                runs.push(prepared);
             }
         }
+        runs.finish()
+    }
+
+    /// Several compiled detections in one pass, for callers that do the per-event part
+    /// on other threads (issue 6: the reader's workers, as `Program::prepare` for one
+    /// search). [`Engine::run_compiled`] is this on one thread.
+    pub fn one_pass<'a>(
+        &'a self,
+        detections: &'a [Detection],
+        searches: &'a [CompiledSearch],
+    ) -> Result<OnePass<'a>, RulesError> {
+        OnePass::new(&self.context, detections, searches)
+    }
+}
+
+/// Detections run together over one stream of events (issue 6 §3): each event is tested
+/// against every detection's prefilter and, if any may match it, ingested once (JSON
+/// extraction and the profile, for the union of the fields they need) for those that
+/// take it. [`OnePass::prepare`] is that per-event part and may run on any thread, in
+/// any order; [`PassRuns::push`] hands its results, in input order, to the detections'
+/// pipelines. It is also a [`reader::Fold`](minispl_eval::reader::Fold), so the reader's
+/// workers can prepare the events of the blocks they check.
+pub struct OnePass<'a> {
+    detections: &'a [Detection],
+    searches: &'a [CompiledSearch],
+    ingestor: Ingestor,
+}
+
+/// What [`OnePass::prepare`] made of one event: the detections that take it and the
+/// ingested row (or the ingestion error).
+pub struct Prepared {
+    takers: smallvec::SmallVec<[usize; 4]>,
+    row: Result<Row, EvalError>,
+}
+
+/// The detections' pipelines of a [`OnePass`], fed in input order.
+pub struct PassRuns<'a> {
+    pass: &'a OnePass<'a>,
+    runs: Vec<minispl_eval::program::Run<'a>>,
+    rows: Vec<Vec<Row>>,
+    errors: Vec<Option<EvalError>>,
+}
+
+impl<'a> OnePass<'a> {
+    fn new(
+        context: &Arc<Context>,
+        detections: &'a [Detection],
+        searches: &'a [CompiledSearch],
+    ) -> Result<OnePass<'a>, RulesError> {
+        assert_eq!(
+            detections.len(),
+            searches.len(),
+            "one compiled search per detection"
+        );
+        let plans: Vec<&minispl_eval::plan::Plan> =
+            searches.iter().map(|s| s.program.plan()).collect();
+        let ingestor = Ingestor::for_plans(context, &plans)
+            .map_err(|e| eval_error(e, searches.first().map_or("", |s| s.expanded.as_str())))?;
+        Ok(OnePass {
+            detections,
+            searches,
+            ingestor,
+        })
+    }
+
+    /// The per-event part: `None` when no detection may match the event (or none reads
+    /// events). `scratch` is the calling thread's.
+    pub fn prepare(&self, event: Event, scratch: &mut Scratch) -> Option<Prepared> {
+        if let Event::Raw { raw, .. } = &event {
+            scratch.load(raw);
+        }
+        let mut takers = smallvec::SmallVec::new();
+        for (i, s) in self.searches.iter().enumerate() {
+            let program = &s.program;
+            if !program.plan().reads_index {
+                continue;
+            }
+            let keep = match &event {
+                Event::Raw { raw, .. } => program.prefilter().may_match_loaded(raw, scratch),
+                Event::Fields { .. } => true,
+            };
+            if keep {
+                takers.push(i);
+            }
+        }
+        if takers.is_empty() {
+            return None;
+        }
+        Some(Prepared {
+            takers,
+            row: self.ingestor.ingest(event),
+        })
+    }
+
+    /// The detections' pipelines, ready for [`PassRuns::push`].
+    pub fn start(&'a self) -> Result<PassRuns<'a>, RulesError> {
+        let mut runs = Vec::with_capacity(self.searches.len());
+        for s in self.searches {
+            runs.push(s.program.start().map_err(|e| eval_error(e, &s.expanded))?);
+        }
+        let n = runs.len();
+        Ok(PassRuns {
+            pass: self,
+            runs,
+            rows: vec![Vec::new(); n],
+            errors: vec![None; n],
+        })
+    }
+}
+
+impl minispl_eval::reader::Fold for OnePass<'_> {
+    type Local = Scratch;
+    type Acc = Vec<Prepared>;
+    fn local(&self) -> Scratch {
+        Scratch::default()
+    }
+    fn add(&self, scratch: &mut Scratch, acc: &mut Option<Vec<Prepared>>, event: Event) {
+        if let Some(prepared) = self.prepare(event, scratch) {
+            acc.get_or_insert_with(Vec::new).push(prepared);
+        }
+    }
+}
+
+impl PassRuns<'_> {
+    /// One prepared event, in input order. A detection that has failed takes no more
+    /// events; the others go on (errors are reported per detection at the end).
+    pub fn push(&mut self, prepared: Prepared) {
+        let Prepared { mut takers, row } = prepared;
+        takers.retain(|i| self.errors[*i].is_none());
+        let Some((&last, rest)) = takers.split_last() else {
+            return;
+        };
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                for &i in &takers {
+                    self.errors[i] = Some(e.clone());
+                }
+                return;
+            }
+        };
+        // A row is cloned per extra detection only; the last one takes the original.
+        for &i in rest {
+            if let Err(e) = self.runs[i].push_row(row.clone(), &mut self.rows[i]) {
+                self.errors[i] = Some(e);
+            }
+        }
+        if let Err(e) = self.runs[last].push_row(row, &mut self.rows[last]) {
+            self.errors[last] = Some(e);
+        }
+    }
+
+    /// End of input: each detection's rows and risk events, in the order of the
+    /// detections; the error of the first detection that failed.
+    pub fn finish(self) -> Result<Vec<DetectionOutput>, RulesError> {
+        let PassRuns {
+            pass,
+            runs,
+            mut rows,
+            mut errors,
+        } = self;
         let mut outputs = Vec::with_capacity(runs.len());
         for (i, mut run) in runs.into_iter().enumerate() {
             let mut out = std::mem::take(&mut rows[i]);
@@ -461,8 +578,8 @@ impl Engine {
                 Some(e) => Err(e),
                 None => run.finish(&mut out),
             };
-            result.map_err(|e| eval_error(e, &searches[i].expanded))?;
-            let risk_events = risk_events(&detections[i], &out);
+            result.map_err(|e| eval_error(e, &pass.searches[i].expanded))?;
+            let risk_events = risk_events(&pass.detections[i], &out);
             outputs.push(DetectionOutput {
                 rows: out,
                 risk_events,

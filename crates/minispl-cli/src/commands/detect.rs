@@ -7,7 +7,8 @@ use crate::failure::{CliResult, Failure, BAD_SEARCH, FAILED};
 use crate::{input, output, setup};
 use chrono_tz::Tz;
 use minispl_eval::{Row, Value};
-use minispl_rules::{Detection, DetectionOutput, Engine, RiskEvent};
+use minispl_rules::engine::OnePass;
+use minispl_rules::{Detection, DetectionOutput, Engine, RiskEvent, RulesError};
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -47,9 +48,23 @@ pub fn run(args: &DetectArgs) -> CliResult {
     }
     // Events stream through every detection in one pass (issue 6): the input is never
     // held in memory, whatever its size.
-    let (outputs, summary) = input::with_events(&plan, |events| {
-        engine.run_compiled(&detections, &searches, events)
-    });
+    let (outputs, summary) = if engine.context().optimizations.multi_detection {
+        // The reader's workers check each record and also test it against the
+        // detections' prefilters and ingest it for those that take it; this thread
+        // reads and runs the pipelines over what the workers made, in input order
+        // (issue 6: as `search`, no thread between reading and running). On one core
+        // all of it runs on this thread.
+        match engine.one_pass(&detections, &searches) {
+            Ok(pass) => run_one_pass(&pass, &plan),
+            Err(e) => (Err(e), input::InputSummary::default()),
+        }
+    } else {
+        // `--no-optimize`: the reference path (every event collected, each detection
+        // run alone over them).
+        input::with_events(&plan, |events| {
+            engine.run_compiled(&detections, &searches, events)
+        })
+    };
     if let Some(fatal) = &summary.fatal {
         summary.print(None, plan.quiet);
         return Err(Failure::failed(fatal.to_string()));
@@ -178,6 +193,25 @@ pub fn risk_row(r: &RiskEvent) -> Row {
         Value::multi(r.mitre_attack_ids.clone()),
     );
     row
+}
+
+/// The detections of `pass` over the input of `plan`, the per-event part on the reader's
+/// workers (see `run`).
+fn run_one_pass(
+    pass: &OnePass<'_>,
+    plan: &input::InputPlan,
+) -> (
+    Result<Vec<DetectionOutput>, RulesError>,
+    input::InputSummary,
+) {
+    let mut runs = match pass.start() {
+        Ok(runs) => runs,
+        Err(e) => return (Err(e), input::InputSummary::default()),
+    };
+    let summary = input::with_folds(plan, pass, &mut |batch| {
+        batch.into_iter().for_each(|prepared| runs.push(prepared))
+    });
+    (runs.finish(), summary)
 }
 
 #[cfg(test)]
