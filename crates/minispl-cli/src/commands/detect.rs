@@ -42,7 +42,7 @@ pub fn run(args: &DetectArgs) -> CliResult {
     // Events no detection can match are dropped by the reader, before an event is built
     // (issue 6); not with --earliest/--latest, whose count of events outside the range
     // must see them all.
-    plan.options.threads = setup::reader_threads(&engine);
+    plan.options.threads = setup::reader_threads(&engine, 1);
     if plan.range.is_all_time() {
         plan.options.filter = minispl_rules::engine::record_filter(&searches);
     }

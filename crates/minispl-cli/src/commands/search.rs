@@ -19,7 +19,7 @@ pub fn run(args: &SearchArgs) -> CliResult {
     // Events the search cannot match are dropped by the reader, before an event is
     // built (issue 6). Not with --earliest/--latest: the time filter counts every event
     // outside the range, so it must see them all.
-    plan.options.threads = setup::reader_threads(&engine);
+    plan.options.threads = setup::reader_threads(&engine, 0);
     if plan.range.is_all_time() {
         plan.options.filter = search.record_filter();
     }
