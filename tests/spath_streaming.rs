@@ -5,49 +5,18 @@
 //! detections use and others, and every selected subtree flattened again as the
 //! findings detection does (`spath path=... | mvexpand | spath input=...`).
 
+mod common;
+
 use minispl::eval::json::{self, JsonPath};
 use minispl::eval::plan::FieldSet;
-use minispl::generate::{generate, GeneratorConfig};
 use serde_json::Value as Json;
-use std::path::Path;
 
 fn generated_records(records: u64) -> Vec<String> {
-    let mut buf = Vec::new();
-    let config = GeneratorConfig {
-        records,
-        ..GeneratorConfig::default()
-    };
-    generate(&config, &mut buf).expect("in-memory write");
-    String::from_utf8(buf)
-        .expect("generator writes UTF-8")
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::generated_lines(records)
 }
 
-/// Every line of the corpus that looks like a JSON document.
 fn corpus_records() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let mut out = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                out.extend(
-                    text.lines()
-                        .filter(|l| l.trim_start().starts_with(['{', '[']))
-                        .map(str::to_string),
-                );
-            }
-        }
-    }
-    out
+    common::corpus_lines(&['{', '['])
 }
 
 const PATHS: &[&str] = &[

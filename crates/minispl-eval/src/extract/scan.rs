@@ -474,52 +474,30 @@ impl Scanner<'_> {
         let sel = self.sel;
         let st = sel.states.get(state as usize)?;
         match self.token()? {
-            b'{' => {
-                if depth >= MAX_DEPTH {
+            b'{' => self.object(depth, |s, start, end, escaped| {
+                // An escaped key would have to be decoded before matching, and an empty
+                // one makes serde's path rules special (`""` at the top): both are rare
+                // enough to leave to serde.
+                if escaped || start == end {
                     return None;
                 }
-                self.i += 1;
-                if self.token() == Some(b'}') {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    if self.token() != Some(b'"') {
-                        return None;
+                let b = s.b;
+                let key = &b[start..end];
+                if st.capture.iter().any(|rest| key.starts_with(rest)) {
+                    let mut path = String::with_capacity(st.path.len() + key.len() + 32);
+                    path.push_str(&st.path);
+                    if state != 0 {
+                        path.push('.');
                     }
-                    let (start, end, escaped) = self.string()?;
-                    // An escaped key would have to be decoded before matching, and an
-                    // empty one makes serde's path rules special (`""` at the top):
-                    // both are rare enough to leave to serde.
-                    if escaped || start == end {
-                        return None;
-                    }
-                    self.expect(b':')?;
-                    let key = &self.b[start..end];
-                    if st.capture.iter().any(|rest| key.starts_with(rest)) {
-                        let mut path = String::with_capacity(st.path.len() + key.len() + 32);
-                        path.push_str(&st.path);
-                        if state != 0 {
-                            path.push('.');
-                        }
-                        path.push_str(self.text.get(start..end)?);
-                        self.capture(&mut path, depth + 1)?;
-                    } else {
-                        match st.next(key) {
-                            Some(next) => self.walk(next, depth + 1)?,
-                            None => self.skip_value(depth + 1)?,
-                        }
-                    }
-                    match self.token()? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    path.push_str(s.text.get(start..end)?);
+                    s.capture(&mut path, depth + 1)
+                } else {
+                    match st.next(key) {
+                        Some(next) => s.walk(next, depth + 1),
+                        None => s.skip_value(depth + 1),
                     }
                 }
-            }
+            }),
             b'[' => {
                 if st.array_capture {
                     let mut path = st.path.to_string();
@@ -528,25 +506,7 @@ impl Scanner<'_> {
                 let Some(next) = st.array else {
                     return self.skip(depth);
                 };
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.i += 1;
-                if self.token() == Some(b']') {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.walk(next, depth + 1)?;
-                    match self.token()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
+                self.array(depth, |s| s.walk(next, depth + 1))
             }
             _ => {
                 if let Some(text) = self.scalar(st.selected.is_some())? {
@@ -607,61 +567,22 @@ impl Scanner<'_> {
     fn capture(&mut self, path: &mut String, depth: usize) -> Option<()> {
         let len = path.len();
         match self.token()? {
-            b'{' => {
-                if depth >= MAX_DEPTH {
+            b'{' => self.object(depth, |s, start, end, escaped| {
+                // As in `walk`: escaped and empty keys are left to serde.
+                if escaped || start == end {
                     return None;
                 }
-                self.i += 1;
-                if self.token() == Some(b'}') {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    if self.token() != Some(b'"') {
-                        return None;
-                    }
-                    let (start, end, escaped) = self.string()?;
-                    // As in `walk`: escaped and empty keys are left to serde.
-                    if escaped || start == end {
-                        return None;
-                    }
-                    self.expect(b':')?;
-                    path.push('.');
-                    path.push_str(self.text.get(start..end)?);
-                    self.capture(path, depth + 1)?;
-                    path.truncate(len);
-                    match self.token()? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+                path.push('.');
+                path.push_str(s.text.get(start..end)?);
+                s.capture(path, depth + 1)?;
+                path.truncate(len);
+                Some(())
+            }),
             b'[' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.i += 1;
-                if self.token() == Some(b']') {
-                    self.i += 1;
-                    return Some(());
-                }
                 path.push_str("{}");
-                loop {
-                    self.capture(path, depth + 1)?;
-                    match self.token()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            path.truncate(len);
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
+                self.array(depth, |s| s.capture(path, depth + 1))?;
+                path.truncate(len);
+                Some(())
             }
             _ => {
                 if let Some(text) = self.scalar(true)? {
@@ -696,58 +617,77 @@ impl Scanner<'_> {
         }
         match c {
             b'"' => self.string().map(drop),
-            b'{' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.i += 1;
-                if self.token() == Some(b'}') {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    if self.token() != Some(b'"') {
-                        return None;
-                    }
-                    self.string()?;
-                    self.expect(b':')?;
-                    self.skip_value(depth + 1)?;
-                    match self.token()? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b'[' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.i += 1;
-                if self.token() == Some(b']') {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_value(depth + 1)?;
-                    match self.token()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+            b'{' => self.object(depth, |s, _, _, _| s.skip_value(depth + 1)),
+            b'[' => self.array(depth, |s| s.skip_value(depth + 1)),
             b't' => self.word(b"true"),
             b'f' => self.word(b"false"),
             b'n' => self.word(b"null"),
             b'-' | b'0'..=b'9' => self.number().map(drop),
             _ => None,
+        }
+    }
+
+    /// The object at `self.i` (its `{` next): each key is read and `member(self, start,
+    /// end, escaped)` reads its value; the nesting limit, the separators and the end are
+    /// checked here. One loop for `walk`, `capture` and `skip`.
+    #[inline(always)]
+    fn object(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, usize, usize, bool) -> Option<()>,
+    ) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        if self.token() == Some(b'}') {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            if self.token() != Some(b'"') {
+                return None;
+            }
+            let (start, end, escaped) = self.string()?;
+            self.expect(b':')?;
+            member(self, start, end, escaped)?;
+            match self.token()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The array at `self.i` (its `[` next), `element(self)` reading each element; as
+    /// [`Scanner::object`].
+    #[inline(always)]
+    fn array(
+        &mut self,
+        depth: usize,
+        mut element: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        if self.token() == Some(b']') {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            match self.token()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
         }
     }
 }
