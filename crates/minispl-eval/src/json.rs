@@ -1498,17 +1498,8 @@ mod tests {
                 .prop_map(|(first, rest)| format!("{first}{}", rest.concat()))
         }
 
-        /// A fixed seed, as the other property tests (tests/README.md): the same answer
-        /// every run; `PROPTEST_SEED=<n>` explores others.
-        fn seed() -> proptest::test_runner::RngSeed {
-            let seed = std::env::var("PROPTEST_SEED")
-                .ok()
-                .and_then(|s| s.parse().ok());
-            proptest::test_runner::RngSeed::Fixed(seed.unwrap_or(0x5EED_0006))
-        }
-
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 3000, rng_seed: seed(), ..ProptestConfig::default() })]
+            #![proptest_config(crate::testing::proptest_config(3000))]
             #[test]
             fn streaming_walks_equal_the_tree(
                 doc in json(),

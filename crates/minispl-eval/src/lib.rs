@@ -34,3 +34,6 @@ pub mod reader;
 pub mod stats;
 pub mod timefmt;
 pub mod wildcard;
+
+#[cfg(test)]
+mod testing;

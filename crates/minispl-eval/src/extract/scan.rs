@@ -1275,6 +1275,8 @@ mod tests {
         }
 
         proptest! {
+            #![proptest_config(crate::testing::proptest_config(256))]
+
             #[test]
             fn scanner_equals_serde_walk(doc in document(), names in names()) {
                 let wanted = FieldSet::from_names(&names);

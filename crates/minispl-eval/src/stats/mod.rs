@@ -446,21 +446,8 @@ mod tests {
         "x y", "nan",
     ];
 
-    /// A fixed seed, so CI gives the same answer every run; `PROPTEST_SEED=<n>` explores
-    /// others.
-    fn seed() -> proptest::test_runner::RngSeed {
-        let seed = std::env::var("PROPTEST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok());
-        proptest::test_runner::RngSeed::Fixed(seed.unwrap_or(0x5EED_0006))
-    }
-
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: 500,
-            rng_seed: seed(),
-            ..proptest::prelude::ProptestConfig::default()
-        })]
+        #![proptest_config(crate::testing::proptest_config(500))]
 
         /// Random observations (strings, numbers, times with ties or missing) cut into
         /// random partials: merging them in order gives the one-pass result (issue 6).

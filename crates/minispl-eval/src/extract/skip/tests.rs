@@ -150,6 +150,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 }
 
 proptest! {
+    #![proptest_config(crate::testing::proptest_config(256))]
+
     #[test]
     fn escapes_match_the_scalar_rule(text in prop::collection::vec(
         prop::sample::select(vec![b'\\', b'\\', b'\\', b'"', b'a']), 0..300)) {

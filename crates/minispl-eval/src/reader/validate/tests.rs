@@ -313,17 +313,8 @@ fn every_single_mutation_of_the_seeds() {
     }
 }
 
-/// A fixed seed, so CI gives the same answer every run (proptest's default is random);
-/// `PROPTEST_SEED=<n>` explores others.
-fn seed() -> proptest::test_runner::RngSeed {
-    let seed = std::env::var("PROPTEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok());
-    proptest::test_runner::RngSeed::Fixed(seed.unwrap_or(0x5EED_0006))
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, rng_seed: seed(), ..ProptestConfig::default() })]
+    #![proptest_config(crate::testing::proptest_config(2000))]
 
     /// Several random mutations, positions biased to 64-byte block boundaries.
     #[test]
