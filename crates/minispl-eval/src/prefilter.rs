@@ -239,6 +239,32 @@ impl Scratch {
             < (u64::from(b.hits) + 1) * (u64::from(a.tests) + 2)
     }
 
+    /// Has entry `e` been found in most of the (enough) events it was searched in?
+    fn mostly_found(&self, e: usize) -> bool {
+        let m = &self.memo[e];
+        m.tests >= 64 && u64::from(m.hits) * 2 > u64::from(m.tests)
+    }
+
+    /// The items of an `AND` other than its first `handful` literals (those are searched
+    /// by the caller): nested formulas, and literals beyond the handful.
+    fn eval_nested(
+        &mut self,
+        p: &Prefilter,
+        b: usize,
+        items: &[Formula],
+        handful: usize,
+        raw: &[u8],
+    ) -> bool {
+        let mut seen = 0;
+        items.iter().all(|item| match item {
+            Formula::Lit(_) if seen < handful => {
+                seen += 1;
+                true
+            }
+            _ => self.eval_raw(p, b, item, raw),
+        })
+    }
+
     /// Evaluate `f` of `p` on the raw text.
     fn eval_raw(&mut self, p: &Prefilter, b: usize, f: &Formula, raw: &[u8]) -> bool {
         match f {
@@ -263,6 +289,14 @@ impl Scratch {
                         n += 1;
                     }
                 }
+                // Literals found in most events so far reject few: when all of them are
+                // such (an implied literal, `implied`, can be), the nested formulas are
+                // tried first. Order never changes the outcome, only its cost.
+                let nested_first =
+                    n > 0 && n < items.len() && (0..n).all(|k| self.mostly_found(lits[k].1));
+                if nested_first && !self.eval_nested(p, b, items, lits.len(), raw) {
+                    return false;
+                }
                 while n > 0 {
                     let mut best = 0;
                     for k in 1..n {
@@ -277,15 +311,7 @@ impl Scratch {
                     n -= 1;
                     lits[best] = lits[n];
                 }
-                // Nested formulas, and literals beyond the handful.
-                let mut seen = 0;
-                items.iter().all(|item| match item {
-                    Formula::Lit(_) if seen < lits.len() => {
-                        seen += 1;
-                        true
-                    }
-                    _ => self.eval_raw(p, b, item, raw),
-                })
+                nested_first || self.eval_nested(p, b, items, lits.len(), raw)
             }
             Formula::Or(items) => {
                 // A literal already known present decides at no cost.
@@ -378,10 +404,27 @@ impl Prefilter {
         Prefilter::build(literals, Formula::Or(parts))
     }
 
-    fn build(literals: Vec<String>, formula: Formula) -> Prefilter {
-        let formula = simplify(formula);
+    fn build(mut literals: Vec<String>, formula: Formula) -> Prefilter {
+        let mut formula = simplify(formula);
         if formula == Formula::True {
             return Prefilter::keep_all();
+        }
+        // An OR whose branches each need a literal containing the same text: that text
+        // is searched first, once for all of them (issue 6: the detections' union needs
+        // "putimage" or "describeimagescanfindings" in every record, two searches; both
+        // hold "image", found in ≈ 3% of CloudTrail records). Sound because a literal
+        // found (in the raw or the unescaped text) contains each of its parts.
+        if let Formula::Or(_) = &formula {
+            if let Some(part) = implied(&formula, &literals).into_iter().next() {
+                let i = match literals.iter().position(|l| *l == part) {
+                    Some(i) => i,
+                    None => {
+                        literals.push(part);
+                        literals.len() - 1
+                    }
+                };
+                formula = Formula::And(vec![Formula::Lit(i), formula]);
+            }
         }
         let finders = literals.iter().map(|l| Finder::new(l.as_bytes())).collect();
         let keys = literals
@@ -715,6 +758,46 @@ fn longest_run(text: &str, split_whitespace: bool, skip_numeric: bool) -> Option
         })
         .max_by_key(|r| r.len())
         .map(str::to_ascii_lowercase)
+}
+
+/// The shortest text worth a search of its own as an implied literal.
+const MIN_IMPLIED: usize = 4;
+
+/// Texts every event `f` keeps contains: each is part of a literal `f` requires.
+fn implied(f: &Formula, literals: &[String]) -> Vec<String> {
+    match f {
+        Formula::True => Vec::new(),
+        Formula::Lit(i) => vec![literals[*i].clone()],
+        Formula::And(items) => items.iter().flat_map(|x| implied(x, literals)).collect(),
+        Formula::Or(items) => {
+            let sets: Vec<Vec<String>> = items.iter().map(|x| implied(x, literals)).collect();
+            common_part(&sets).into_iter().collect()
+        }
+    }
+}
+
+/// The longest text of at least [`MIN_IMPLIED`] bytes that, in every set, is part of
+/// one of its texts.
+fn common_part(sets: &[Vec<String>]) -> Option<String> {
+    let (first, rest) = sets.split_first()?;
+    let mut best: Option<&str> = None;
+    for text in first {
+        for start in 0..text.len() {
+            for end in (start + MIN_IMPLIED..=text.len()).rev() {
+                if best.is_some_and(|b| b.len() >= end - start) {
+                    break;
+                }
+                let Some(part) = text.get(start..end) else {
+                    continue;
+                };
+                if rest.iter().all(|set| set.iter().any(|t| t.contains(part))) {
+                    best = Some(part);
+                    break;
+                }
+            }
+        }
+    }
+    best.map(str::to_string)
 }
 
 /// `f` with literal `i` renamed `index[i]`.

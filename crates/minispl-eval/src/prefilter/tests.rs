@@ -360,6 +360,13 @@ fn same_outcome_as_the_lower_cased_copy_on_random_events() {
             vec![4, 0],
         ),
     ];
+    // `ps[1]` is an OR whose branches share "image": its prefilter searches that first
+    // (an implied literal). The reference here is its two branches, each without an OR.
+    let branches = [
+        derive("eventName=PutImage"),
+        derive("eventName=DescribeImageScanFindings"),
+    ];
+    assert!(ps[1].literals().contains(&"image".to_string()));
     let mut union_scratch = Scratch::default();
     let mut shared = Scratch::default();
     for _ in 0..20_000 {
@@ -391,6 +398,11 @@ fn same_outcome_as_the_lower_cased_copy_on_random_events() {
                 "{p} on {raw} (shared)"
             );
         }
+        assert_eq!(
+            ps[1].may_match(&raw, &mut Scratch::default()),
+            branches.iter().any(|b| reference(b, &raw)),
+            "implied literal on {raw}"
+        );
         for (union, parts) in &unions {
             let want = parts.iter().any(|&i| reference(&ps[i], &raw));
             assert_eq!(
@@ -410,18 +422,20 @@ fn a_union_merges_literals_and_keeps_what_any_part_keeps() {
         derive("eventName=PutImage \"aws internal\""),
     ];
     let union = Prefilter::any_of(&ps);
+    // Merged literals, then "image", which every branch needs (implied).
     assert_eq!(
         union.literals(),
         [
             "ecr.amazonaws.com",
             "putimage",
             "describeimagescanfindings",
-            "internal"
+            "internal",
+            "image"
         ]
     );
     assert_eq!(
         union.to_string(),
-        "(\"ecr.amazonaws.com\" AND \"putimage\") OR (\"ecr.amazonaws.com\" AND \"describeimagescanfindings\") OR (\"putimage\" AND \"internal\")"
+        "\"image\" AND ((\"ecr.amazonaws.com\" AND \"putimage\") OR (\"ecr.amazonaws.com\" AND \"describeimagescanfindings\") OR (\"putimage\" AND \"internal\"))"
     );
     // With a part that keeps everything, so does the union.
     assert!(Prefilter::any_of(&[ps[0].clone(), derive("x=1 OR *")]).is_trivial());
@@ -475,4 +489,55 @@ fn an_and_of_more_literals_than_are_ordered_on_the_stack_needs_them_all() {
             );
         }
     }
+}
+
+#[test]
+fn an_or_searches_first_what_all_its_branches_need() {
+    let implied = |spl: &str| {
+        let p = derive(spl);
+        match p.formula() {
+            Formula::And(items) => match items.first() {
+                Some(Formula::Lit(i)) => Some(p.literals()[*i].clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    // The longest common part, through ANDs and nested ORs.
+    assert_eq!(
+        implied("eventName=PutImage OR eventName=DescribeImageScanFindings").as_deref(),
+        Some("image")
+    );
+    assert_eq!(
+        implied("(eventName=CreateUser user=bob) OR eventName=DeleteUser").as_deref(),
+        Some("teuser")
+    );
+    assert_eq!(
+        implied("eventName=GetObject OR (x=1 eventName=PutObjectAcl) OR eventName=CopyObject")
+            .as_deref(),
+        Some("object")
+    );
+    // Nothing of four bytes or more in common, or a branch requiring nothing: as before.
+    assert_eq!(implied("eventName=RunInstances OR eventName=StopIt"), None);
+    assert_eq!(implied("eventName=PutImage OR count>5"), None);
+}
+
+/// An implied literal found in most events rejects few: the AND it heads then tries its
+/// nested OR first (same outcomes either way).
+#[test]
+fn a_mostly_found_literal_is_searched_after_the_nested_formula() {
+    let p = derive("eventName=PutImageX OR eventName=DescribeImageY");
+    assert_eq!(p.literals().last().map(String::as_str), Some("image"));
+    let mut scratch = Scratch::default();
+    // "image" everywhere, the branches nowhere: rejected every time, and once "image" is
+    // known to be found in most events (64 searches) it is no longer searched first.
+    for _ in 0..200 {
+        assert!(!p.may_match(r#"{"eventName":"Image","x":"y"}"#, &mut scratch));
+    }
+    let image = &scratch.memo[scratch.memo.len() - 1];
+    assert_eq!(&scratch.memo_text[image.start..image.end], "image");
+    assert_eq!((image.tests, image.hits), (64, 64));
+    assert!(p.may_match(r#"{"eventName":"putimagex"}"#, &mut scratch));
+    assert!(p.may_match(r#"{"eventName":"DESCRIBEIMAGEY"}"#, &mut scratch));
+    assert!(!p.may_match(r#"{"eventName":"other"}"#, &mut scratch));
 }
