@@ -363,3 +363,60 @@ fn max_mvexpand_bytes_is_configurable_with_a_clear_error() {
     assert!(err.contains("over the limit of 100 bytes"), "{err}");
     assert!(err.contains("max_mvexpand_bytes"), "{err}");
 }
+
+/// `minispl detect` reads through the reader's workers too (issue 6): a malformed line
+/// between records is skipped, named and counted, and the detections give what they give
+/// on the clean file; `--strict` stops with exit 1 and no results. With `--earliest`
+/// (no reader filter) the same.
+#[test]
+fn detect_skips_a_malformed_line_and_strict_stops() {
+    let lines = event_lines();
+    let dir = temp("detect-fault");
+    let clean = lines.join("\n") + "\n";
+    let mut faulty = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        faulty.push_str(line);
+        faulty.push('\n');
+        if i == 0 {
+            faulty.push_str("{\"eventName\":\n");
+        }
+    }
+    std::fs::write(dir.join("clean.json"), &clean).expect("write");
+    std::fs::write(dir.join("faulty.json"), &faulty).expect("write");
+    let detect = |file: &str, extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_minispl"))
+            .arg("detect")
+            .args(["--output", "json"])
+            .args(extra)
+            .arg(file)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run minispl");
+        Run {
+            status: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    };
+    for extra in [&[][..], &["--earliest", "0"][..]] {
+        let expected = detect("clean.json", extra);
+        assert_eq!(expected.status, 0, "{}", expected.stderr);
+        assert!(!expected.stdout.is_empty(), "the events fire detections");
+        let run = detect("faulty.json", extra);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, expected.stdout, "{extra:?}");
+        assert!(
+            run.stderr.contains("faulty.json:line 2: invalid JSON"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.accounting(), (4, 3, 1), "{}", run.stderr);
+        let mut strict = extra.to_vec();
+        strict.push("--strict");
+        let run = detect("faulty.json", &strict);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert_eq!(run.stdout, "", "no results under --strict");
+        assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+    }
+}
