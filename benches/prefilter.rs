@@ -14,7 +14,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use memchr::memmem;
-use minispl::eval::prefilter::{unescape_json, Formula, Prefilter, Scratch};
+use minispl::eval::prefilter::{unescape_json, Prefilter, Scratch};
 use minispl::generate::{generate, GeneratorConfig};
 use minispl::rules::Engine;
 use std::hint::black_box;
@@ -101,7 +101,7 @@ impl<'a> Old<'a> {
             s.memo.push((start, s.memo_text.len(), hit));
             hit
         };
-        if eval(self.p.formula(), &mut test) {
+        if self.p.formula().holds(&mut test) {
             return true;
         }
         let bytes = raw.as_bytes();
@@ -114,7 +114,7 @@ impl<'a> Old<'a> {
         match unescape_json(raw) {
             Some(text) if text.is_ascii() || !confusable(text.as_bytes()) => {
                 let unescaped = text.to_ascii_lowercase();
-                eval(self.p.formula(), &mut |i| {
+                self.p.formula().holds(&mut |i| {
                     self.finders[i].find(&s.lower).is_some()
                         || self.finders[i].find(unescaped.as_bytes()).is_some()
                 })
@@ -128,15 +128,6 @@ fn confusable(b: &[u8]) -> bool {
     [&b"\xE2\x84\xAA"[..], b"\xC5\xBF", b"\xC4\xB0"]
         .iter()
         .any(|n| memmem::find(b, n).is_some())
-}
-
-fn eval(f: &Formula, test: &mut dyn FnMut(usize) -> bool) -> bool {
-    match f {
-        Formula::True => true,
-        Formula::Lit(i) => test(*i),
-        Formula::And(items) => items.iter().all(|x| eval(x, test)),
-        Formula::Or(items) => items.iter().any(|x| eval(x, test)),
-    }
 }
 
 fn prefilter(c: &mut Criterion) {

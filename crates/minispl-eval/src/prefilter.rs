@@ -504,7 +504,7 @@ impl Prefilter {
             scratch.unescaped_ready = true;
         }
         let unescaped = std::mem::take(&mut scratch.unescaped);
-        let keep = eval(&self.formula, &mut |i| {
+        let keep = self.formula.holds(&mut |i| {
             let e = scratch.bindings[b].1[i];
             scratch.search(self, i, e, bytes)
                 || (affected(i) && self.finders[i].is_in(unescaped.as_bytes()))
@@ -514,12 +514,15 @@ impl Prefilter {
     }
 }
 
-fn eval(f: &Formula, test: &mut dyn FnMut(usize) -> bool) -> bool {
-    match f {
-        Formula::True => true,
-        Formula::Lit(i) => test(*i),
-        Formula::And(items) => items.iter().all(|x| eval(x, test)),
-        Formula::Or(items) => items.iter().any(|x| eval(x, test)),
+impl Formula {
+    /// Does the formula hold when literal `i` is found exactly when `found(i)`?
+    pub fn holds(&self, found: &mut dyn FnMut(usize) -> bool) -> bool {
+        match self {
+            Formula::True => true,
+            Formula::Lit(i) => found(*i),
+            Formula::And(items) => items.iter().all(|x| x.holds(found)),
+            Formula::Or(items) => items.iter().any(|x| x.holds(found)),
+        }
     }
 }
 

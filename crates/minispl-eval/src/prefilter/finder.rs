@@ -68,15 +68,7 @@ impl Kernel {
     /// Can this CPU run `self`? (Tests skip kernels it cannot.)
     #[cfg(test)]
     pub(crate) fn available(self) -> bool {
-        match self {
-            Kernel::Scalar => true,
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Sse2 => true,
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
-        }
+        kernel_runs(self)
     }
 }
 

@@ -272,7 +272,7 @@ fn reference(p: &Prefilter, raw: &str) -> bool {
     let lower = raw.to_ascii_lowercase();
     let find =
         |text: &str, i: usize| memmem::find(text.as_bytes(), p.literals()[i].as_bytes()).is_some();
-    if p.is_trivial() || eval(p.formula(), &mut |i| find(&lower, i)) {
+    if p.is_trivial() || p.formula().holds(&mut |i| find(&lower, i)) {
         return true;
     }
     if !raw.is_ascii() && has_case_confusable(raw.as_bytes()) {
@@ -284,7 +284,8 @@ fn reference(p: &Prefilter, raw: &str) -> bool {
     match unescape_json(raw) {
         Some(text) if text.is_ascii() || !has_case_confusable(text.as_bytes()) => {
             let unescaped = text.to_ascii_lowercase();
-            eval(p.formula(), &mut |i| find(&lower, i) || find(&unescaped, i))
+            p.formula()
+                .holds(&mut |i| find(&lower, i) || find(&unescaped, i))
         }
         _ => true,
     }
