@@ -283,9 +283,9 @@ fn input_row(event: &serde_json::Map<String, Json>) -> Row {
         let value = match v {
             Json::Number(n) if k == "_time" => n.as_f64().map(Value::Num).unwrap_or_default(),
             Json::Array(items) => Value::multi(items.iter().filter_map(scalar_text).collect()),
-            other => scalar_text(other).map(Value::Str).unwrap_or_default(),
+            other => scalar_text(other).map(Value::from).unwrap_or_default(),
         };
-        row.set(k.clone(), value);
+        row.set(k.as_str(), value);
     }
     row
 }
@@ -315,7 +315,7 @@ fn normalise(values: Vec<String>) -> Shown {
 fn shown_row(row: &Row, hidden_raw: &HashSet<String>) -> ShownRow {
     row.iter()
         .filter(|(k, v)| {
-            !(k.as_str() == "_raw" && matches!(v, Value::Str(s) if hidden_raw.contains(s)))
+            !(k.as_str() == "_raw" && matches!(v, Value::Str(s) if hidden_raw.contains(s.as_str())))
         })
         .filter_map(|(k, v)| {
             let shown = match v {
@@ -323,7 +323,7 @@ fn shown_row(row: &Row, hidden_raw: &HashSet<String>) -> ShownRow {
                 Value::Multi(items) => normalise(items.clone()),
                 other => Shown::One(other.render()?.into_owned()),
             };
-            Some((k.clone(), shown))
+            Some((k.to_string(), shown))
         })
         .collect()
 }

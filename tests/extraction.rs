@@ -86,7 +86,7 @@ fn check(records: &[String]) -> (usize, usize) {
                 let named = valid.into_fields(wanted.selector());
                 let named: Vec<_> = named
                     .into_iter()
-                    .map(|(n, v)| (n, v.to_strings()))
+                    .map(|(n, v)| (n.to_string(), v.to_strings()))
                     .collect();
                 assert_eq!(Some(named), expected, "valid, {wanted}: {record}");
             }

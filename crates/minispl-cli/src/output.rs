@@ -28,7 +28,7 @@ pub fn columns<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Vec<String> {
     for row in rows {
         for name in row.names() {
             if seen.insert(name.as_str()) {
-                columns.push(name.clone());
+                columns.push(name.to_string());
             }
         }
     }
@@ -79,7 +79,7 @@ pub fn row_json(row: &Row, tz: Tz) -> serde_json::Value {
             (_, 0) => continue,
             _ => serde_json::Value::String(values.swap_remove(0)),
         };
-        object.insert(name.clone(), value);
+        object.insert(name.to_string(), value);
     }
     serde_json::Value::Object(object)
 }

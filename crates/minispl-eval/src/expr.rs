@@ -13,7 +13,7 @@ use crate::env::Env;
 use crate::error::EvalError;
 use crate::functions::{self, Ctx, Function, Kind, Prepared};
 use crate::row::Row;
-use crate::value::Value;
+use crate::value::{format_compact, Value};
 use minispl_parser::ast::{BinaryOp, Expr, UnaryOp};
 use minispl_parser::Span;
 use std::borrow::{Borrow, Cow};
@@ -131,7 +131,7 @@ impl CompiledExpr {
 fn compile_node(expr: &Expr) -> Result<Node, EvalError> {
     Ok(match expr {
         Expr::Num { value, .. } => Node::Lit(Value::Num(*value)),
-        Expr::Str { value, .. } => Node::Lit(Value::Str(value.clone())),
+        Expr::Str { value, .. } => Node::Lit(Value::str(value.as_str())),
         Expr::Field { name, .. } => Node::Field(name.clone()),
         Expr::Unary { op, expr, .. } => Node::Unary {
             op: *op,
@@ -350,7 +350,7 @@ pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Value {
             // R6.11: `+` with two strings concatenates (`"ab"+"cd"`), even when one of
             // them happens to be numeric text.
             _ => match (l, r) {
-                (Value::Str(a), Value::Str(b)) => Value::Str(format!("{a}{b}")),
+                (Value::Str(a), Value::Str(b)) => Value::Str(format_compact!("{a}{b}")),
                 _ => Value::Null,
             },
         },
@@ -371,7 +371,7 @@ pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Value {
         BinaryOp::Concat => match (scalar_text(l), scalar_text(r)) {
             // R6.12: numbers are rendered; a multivalue operand is not a scalar (R6.16:
             // we chose null for scalar-only operations).
-            (Some(a), Some(b)) => Value::Str(format!("{a}{b}")),
+            (Some(a), Some(b)) => Value::Str(format_compact!("{a}{b}")),
             _ => Value::Null,
         },
         BinaryOp::Eq
@@ -409,7 +409,7 @@ pub(crate) fn in_list<V: Borrow<Value>>(v: &Value, items: &[V]) -> Value {
 /// The scalar values an operand stands for: each value of a multivalue, else itself.
 fn values_of(v: &Value) -> Vec<Value> {
     match v {
-        Value::Multi(items) => items.iter().map(|s| Value::Str(s.clone())).collect(),
+        Value::Multi(items) => items.iter().map(|s| Value::str(s.as_str())).collect(),
         other => vec![other.clone()],
     }
 }

@@ -14,7 +14,7 @@ pub mod scan;
 pub(crate) mod skip;
 
 use crate::plan::FieldSet;
-use crate::row::Row;
+use crate::row::{FieldName, Row};
 use crate::value::Value;
 use indexmap::IndexMap;
 pub use scan::Text;
@@ -53,11 +53,11 @@ pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<Str
             .map(|(name, value)| {
                 let values = match value {
                     Value::Multi(values) => values,
-                    Value::Str(one) => vec![one],
+                    Value::Str(one) => vec![one.into()],
                     // Extraction only produces strings.
                     other => other.to_strings(),
                 };
-                (name, values)
+                (name.into(), values)
             })
             .collect(),
     )
@@ -66,7 +66,7 @@ pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<Str
 /// [`flatten_text`] with each field's values as the field value (`Value::multi`): what a
 /// row receives. `text` says whether `raw` is known to be valid JSON (the same answer
 /// either way, faster when it is).
-pub fn extract_values(raw: &str, wanted: &FieldSet, text: Text) -> Option<Vec<(String, Value)>> {
+pub fn extract_values(raw: &str, wanted: &FieldSet, text: Text) -> Option<Vec<(FieldName, Value)>> {
     if scan::serves(wanted) {
         let sel = wanted.selector();
         if let Some(scanned) = scan::scan_text(raw, sel, text) {
@@ -77,7 +77,7 @@ pub fn extract_values(raw: &str, wanted: &FieldSet, text: Text) -> Option<Vec<(S
     Some(
         fields
             .into_iter()
-            .map(|(name, values)| (name, Value::multi(values)))
+            .map(|(name, values)| (name.into(), Value::multi(values)))
             .collect(),
     )
 }

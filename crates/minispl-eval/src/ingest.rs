@@ -129,7 +129,7 @@ impl Ingestor {
         match event {
             Event::Raw { raw, meta } => {
                 let mut row = Row::with_capacity(16);
-                row.set("_raw", Value::Str(raw));
+                row.set("_raw", Value::from(raw));
                 // Without a profile: no extraction, no timestamp (as Splunk without the
                 // add-on); only `_raw` and the default fields.
                 let profile = self.profile(&meta);
@@ -159,7 +159,7 @@ impl Ingestor {
                 if !row.contains("_raw") {
                     // SEMANTICS preamble: free-text terms and `spath` need a `_raw`.
                     let raw = synthesize_raw(&row);
-                    row.set("_raw", Value::Str(raw));
+                    row.set("_raw", Value::from(raw));
                 }
                 normalise_time(&mut row, &self.env);
                 set_default_fields(&mut row, &meta);
@@ -184,7 +184,7 @@ fn set_default_fields_in(row: &mut Row, meta: &EventMeta, wanted: [bool; 4]) {
     let values = [&meta.sourcetype, &meta.source, &meta.host, &meta.index];
     for ((name, value), wanted) in DEFAULT_FIELDS.into_iter().zip(values).zip(wanted) {
         if let (Some(v), true) = (value, wanted) {
-            row.set(name, Value::Str(v.to_string()));
+            row.set(name, Value::str(&**v));
         }
     }
 }
@@ -232,12 +232,12 @@ pub fn synthesize_raw(row: &Row) -> String {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Num(n) => serde_json::from_str::<serde_json::Value>(&format_number(*n))
                 .unwrap_or_else(|_| serde_json::Value::String(format_number(*n))),
-            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Str(s) => serde_json::Value::String(s.to_string()),
             Value::Multi(v) => {
                 serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect())
             }
         };
-        map.insert(name.clone(), json);
+        map.insert(name.to_string(), json);
     }
     serde_json::Value::Object(map).to_string()
 }

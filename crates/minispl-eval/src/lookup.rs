@@ -93,7 +93,7 @@ impl LookupTable {
         if let Some(cells) = self.rows.get(i) {
             for (col, cell) in self.columns.iter().zip(cells) {
                 if !cell.is_empty() {
-                    row.set(col.clone(), Value::Str(cell.clone()));
+                    row.set(col.as_str(), Value::str(cell.as_str()));
                 }
             }
         }
@@ -311,7 +311,7 @@ impl CompiledLookup {
                 .filter(|c| !c.is_empty())
                 .map(str::to_string)
                 .collect();
-            row.set(dest.clone(), Value::multi(values));
+            row.set(dest.as_str(), Value::multi(values));
         }
     }
 

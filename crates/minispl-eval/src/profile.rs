@@ -260,7 +260,7 @@ impl CompiledProfile {
             .filter_map(|&i| self.profile.aliases.get(i))
         {
             let v = row.get(&alias.from).clone();
-            row.set(alias.to.clone(), v);
+            row.set(alias.to.as_str(), v);
         }
         // 3. calculated fields, as if in parallel: all see the post-alias row; a null
         // result leaves the field absent (even if it was extracted).
@@ -280,7 +280,7 @@ impl CompiledProfile {
                 results.push((name, v));
             }
             for (name, v) in results {
-                row.set(name.clone(), v);
+                row.set(name.as_str(), v);
             }
         }
         // 4. lookups, in order.
@@ -342,7 +342,7 @@ impl CompiledProfile {
         };
         row.set("_time", Value::Num(ts.epoch));
         for (name, value) in ts.date_fields() {
-            row.set(name, Value::Str(value));
+            row.set(name, Value::from(value));
         }
     }
 }

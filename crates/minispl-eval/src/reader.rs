@@ -1499,7 +1499,7 @@ fn add_field(row: &mut Row, name: String, value: Json) {
         }
         other => {
             if let Some(text) = scalar_text(&other) {
-                row.set(name, Value::Str(text));
+                row.set(name, Value::from(text));
             }
         }
     }

@@ -5,8 +5,9 @@
 use crate::value::Value;
 use indexmap::IndexMap;
 
-/// Field names are case-sensitive (R1.6).
-pub type FieldName = String;
+/// Field names are case-sensitive (R1.6). Stored inline up to 24 bytes (issue 6: a
+/// `String` name cost an allocation per field of every row).
+pub type FieldName = crate::value::CompactString;
 
 /// The hash of field names in a row: foldhash, seeded at random per process (issue 6:
 /// SipHash was ~5% of a full-scan search, every field set and read hashes its name).
@@ -90,7 +91,7 @@ impl Row {
             Some((old, _, _)) if old < index => index - 1,
             _ => index,
         };
-        self.fields.shift_insert(index, to.to_string(), value);
+        self.fields.shift_insert(index, to.into(), value);
         true
     }
 
@@ -108,8 +109,9 @@ impl Row {
     }
 }
 
-impl FromIterator<(FieldName, Value)> for Row {
-    fn from_iter<I: IntoIterator<Item = (FieldName, Value)>>(iter: I) -> Self {
+/// Any name type a field can be set with (`&str`, `String`, [`FieldName`]), as [`Row::set`].
+impl<K: Into<FieldName>> FromIterator<(K, Value)> for Row {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
         let mut row = Row::new();
         for (k, v) in iter {
             row.set(k, v);
@@ -138,7 +140,7 @@ mod tests {
     fn rename_keeps_position_and_replaces_target() {
         let mut r: Row = [("a", "1"), ("b", "2"), ("c", "3")]
             .into_iter()
-            .map(|(k, v)| (k.to_string(), Value::str(v)))
+            .map(|(k, v)| (FieldName::from(k), Value::str(v)))
             .collect();
         assert!(r.rename("c", "a"));
         assert_eq!(r.names().collect::<Vec<_>>(), vec!["b", "a"]);

@@ -441,13 +441,13 @@ mod tests {
         if let serde_json::Value::Object(m) = v {
             for (k, v) in m {
                 let value = match v {
-                    serde_json::Value::String(s) => Value::Str(s),
+                    serde_json::Value::String(s) => Value::from(s),
                     serde_json::Value::Array(a) => Value::multi(
                         a.into_iter()
                             .map(|x| x.as_str().unwrap_or_default().to_string())
                             .collect(),
                     ),
-                    other => Value::Str(other.to_string()),
+                    other => Value::from(other.to_string()),
                 };
                 r.set(k, value);
             }

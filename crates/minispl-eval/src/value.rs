@@ -5,6 +5,14 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// `format!` into a [`CompactString`] (inline when the result is short).
+pub use compact_str::format_compact;
+/// The string of a field name or a single value: up to 24 bytes are stored inline, longer
+/// ones on the heap (issue 6: nearly every CloudTrail field name and many values are
+/// short, and a `String` cost one allocation and one free per field and per value).
+/// It derefs to `str`, and `Borrow<str>` lets maps keyed by it be looked up with `&str`.
+pub use compact_str::CompactString;
+
 /// One field value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -15,15 +23,16 @@ pub enum Value {
     Bool(bool),
     /// An IEEE double produced by eval or an aggregation.
     Num(f64),
-    /// A string; everything extracted from an event is a string.
-    Str(String),
+    /// A string; everything extracted from an event is a string. Stored inline up to 24
+    /// bytes ([`CompactString`], issue 6).
+    Str(CompactString),
     /// A multivalue field: two or more values, in order. (A one-element list is
     /// normalised to `Str` by [`Value::multi`].)
     Multi(Vec<String>),
 }
 
 impl Value {
-    pub fn str(s: impl Into<String>) -> Value {
+    pub fn str(s: impl Into<CompactString>) -> Value {
         Value::Str(s.into())
     }
 
@@ -31,7 +40,7 @@ impl Value {
     pub fn multi(mut values: Vec<String>) -> Value {
         match values.len() {
             0 => Value::Null,
-            1 => Value::Str(values.pop().unwrap_or_default()),
+            1 => Value::Str(values.pop().unwrap_or_default().into()),
             _ => Value::Multi(values),
         }
     }
@@ -109,12 +118,18 @@ impl<'a> Iterator for ValueIter<'a> {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::Str(s.to_string())
+        Value::Str(s.into())
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Value {
+        Value::Str(s.into())
+    }
+}
+
+impl From<CompactString> for Value {
+    fn from(s: CompactString) -> Value {
         Value::Str(s)
     }
 }
@@ -220,6 +235,17 @@ mod tests {
         assert_eq!(parse_number(""), None);
         assert_eq!(parse_number("-"), None);
         assert_eq!(parse_number("1e"), None);
+    }
+
+    /// Issue 6: an inline string must not make a value (a row entry) bigger than the
+    /// `String` it replaced (32 bytes on 64-bit targets: a tag and a 24-byte payload).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn value_size_is_pinned() {
+        assert_eq!(std::mem::size_of::<CompactString>(), 24);
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<Option<Value>>(), 32);
+        assert_eq!(std::mem::size_of::<crate::row::FieldName>(), 24);
     }
 
     #[test]

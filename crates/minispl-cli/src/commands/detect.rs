@@ -127,7 +127,7 @@ fn write_outputs(
         detections.iter().zip(outputs).flat_map(|(d, o)| {
             o.rows
                 .iter()
-                .map(|r| with_leading_field("search_name", Value::str(d.name.clone()), r))
+                .map(|r| with_leading_field("search_name", Value::str(d.name.as_str()), r))
         })
     };
     let any_rows = outputs.iter().any(|o| !o.rows.is_empty());
@@ -148,7 +148,7 @@ fn write_outputs(
             // JSON: each row written with its `search_name` in front, not copied first.
             let mut line = Vec::new();
             for (d, o) in detections.iter().zip(outputs) {
-                let name = Value::str(d.name.clone());
+                let name = Value::str(d.name.as_str());
                 for row in &o.rows {
                     let leading = Some(("search_name", &name));
                     output::write_json_line(out, &mut line, leading, row, tz)?;
@@ -173,15 +173,18 @@ fn write_outputs(
 /// `threat_objects` entries are read as `(field, type, value)`.
 pub fn risk_row(r: &RiskEvent) -> Row {
     let mut row = Row::new();
-    row.set("search_name", Value::str(r.detection.clone()));
+    row.set("search_name", Value::str(r.detection.as_str()));
     if let Some(id) = &r.detection_id {
-        row.set("detection_id", Value::str(id.clone()));
+        row.set("detection_id", Value::str(id.as_str()));
     }
-    row.set("risk_object", Value::str(r.risk_object.clone()));
-    row.set("risk_object_type", Value::str(r.risk_object_type.clone()));
-    row.set("risk_object_field", Value::str(r.risk_object_field.clone()));
+    row.set("risk_object", Value::str(r.risk_object.as_str()));
+    row.set("risk_object_type", Value::str(r.risk_object_type.as_str()));
+    row.set(
+        "risk_object_field",
+        Value::str(r.risk_object_field.as_str()),
+    );
     row.set("risk_score", Value::Num(f64::from(r.risk_score)));
-    row.set("risk_message", Value::str(r.message.clone()));
+    row.set("risk_message", Value::str(r.message.as_str()));
     let pick = |f: fn(&(String, String, String)) -> &String| {
         Value::multi(r.threat_objects.iter().map(|t| f(t).clone()).collect())
     };

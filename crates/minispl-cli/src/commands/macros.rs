@@ -31,7 +31,7 @@ pub fn macro_row(def: &MacroDef) -> Row {
     };
     row.set("name", Value::str(stanza));
     row.set("args", Value::str(def.args.join(",")));
-    row.set("definition", Value::str(def.definition.clone()));
+    row.set("definition", Value::str(def.definition.as_str()));
     row
 }
 

@@ -47,7 +47,7 @@ pub fn with_leading_field(name: &str, value: Value, row: &Row) -> Row {
     out.set(name, value);
     for (k, v) in row.iter() {
         if k != name {
-            out.set(k.clone(), v.clone());
+            out.set(k.as_str(), v.clone());
         }
     }
     out

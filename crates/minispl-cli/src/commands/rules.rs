@@ -28,8 +28,8 @@ pub fn run(args: &RulesArgs) -> CliResult {
 /// One line per detection: what a user needs to pick one for `--rule`.
 pub fn detection_row(d: &Detection) -> Row {
     let mut row = Row::new();
-    row.set("name", Value::str(d.name.clone()));
-    let optional = |v: &Option<String>| v.clone().map(Value::Str).unwrap_or_default();
+    row.set("name", Value::str(d.name.as_str()));
+    let optional = |v: &Option<String>| v.clone().map(Value::from).unwrap_or_default();
     row.set("type", optional(&d.kind));
     row.set("version", optional(&d.version));
     row.set("status", optional(&d.status));

@@ -18,7 +18,7 @@ use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::program::Context;
 use crate::row::Row;
-use crate::value::{format_number, parse_number, Value};
+use crate::value::{format_compact, format_number, parse_number, Value};
 use chrono::{Datelike, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 use minispl_parser::ast;
@@ -119,7 +119,11 @@ impl Binner {
             BinSpan::Number(s) if !self.is_time_field => {
                 let lower = round_to((v / s).floor() * s, decimals(s));
                 let upper = round_to(lower + s, decimals(s));
-                Value::Str(format!("{}-{}", format_number(lower), format_number(upper)))
+                Value::Str(format_compact!(
+                    "{}-{}",
+                    format_number(lower),
+                    format_number(upper)
+                ))
             }
             BinSpan::Number(s) | BinSpan::Seconds(s) => Value::Num(match self.aligntime {
                 Some(a) => ((v - a) / s).floor() * s + a,
@@ -270,7 +274,7 @@ impl BinOp {
         let value = row.get(&self.field);
         if !value.is_null() {
             let binned = self.binner.apply(span, value);
-            row.set(self.dest.clone(), binned);
+            row.set(self.dest.as_str(), binned);
         }
         row
     }

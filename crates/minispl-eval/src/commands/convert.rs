@@ -138,7 +138,7 @@ impl ConvertOp {
             // R8.4: non-numbers are left unchanged; the fraction is passed through so
             // `%N`/`%Q` can show it (strftime truncates it otherwise).
             ConvertFunction::Ctime => parse_number(text)
-                .map(|n| Value::Str(timefmt::strftime(n, &self.timeformat, self.tz))),
+                .map(|n| Value::from(timefmt::strftime(n, &self.timeformat, self.tz))),
             ConvertFunction::Mktime => {
                 timefmt::strptime(text, &self.timeformat, self.tz).map(Value::Num)
             }
@@ -146,7 +146,7 @@ impl ConvertOp {
             ConvertFunction::Mstime => mstime(text).map(Value::Num),
             ConvertFunction::Memk => memk(text).map(Value::Num),
             ConvertFunction::Rmunit => leading_number(text).map(Value::Num),
-            ConvertFunction::Rmcomma => Some(Value::Str(text.replace(',', ""))),
+            ConvertFunction::Rmcomma => Some(Value::from(text.replace(',', ""))),
             ConvertFunction::Auto | ConvertFunction::Num => auto(text).map(Value::Num),
             ConvertFunction::None => None,
         }
@@ -160,7 +160,7 @@ impl ConvertOp {
             match self.convert_one(function, &text) {
                 Some(v) => changed.push(v),
                 None if function == ConvertFunction::Num => {}
-                None => changed.push(Value::Str(text.into_owned())),
+                None => changed.push(Value::Str(text.into())),
             }
         }
         if changed.len() == 1 {
@@ -195,7 +195,7 @@ impl Operator for ConvertOp {
                     .filter(|n| glob.is_match(n) && !self.excluded.iter().any(|g| g.is_match(n)))
                     .map(|n| {
                         let dest = match &c.alias {
-                            None => n.clone(),
+                            None => n.to_string(),
                             Some(a) if a.contains('*') => {
                                 let caps =
                                     wildcard::captures(&c.field, n, false).unwrap_or_default();
@@ -203,7 +203,7 @@ impl Operator for ConvertOp {
                             }
                             Some(a) => a.clone(),
                         };
-                        (n.clone(), dest)
+                        (n.to_string(), dest)
                     })
                     .collect(),
             };

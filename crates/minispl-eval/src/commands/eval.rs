@@ -121,7 +121,7 @@ mod tests {
         r.iter()
             .map(|(k, v)| {
                 (
-                    k.clone(),
+                    k.to_string(),
                     v.render().map(|s| s.into_owned()).unwrap_or_default(),
                 )
             })

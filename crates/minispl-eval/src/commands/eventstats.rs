@@ -54,7 +54,7 @@ impl Operator for EventstatsOp {
                     // A null aggregate leaves an existing field alone rather than
                     // erasing it.
                     if !value.is_null() {
-                        row.set(name.clone(), value.clone());
+                        row.set(name.as_str(), value.clone());
                     }
                 }
             }

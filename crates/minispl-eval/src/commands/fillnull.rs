@@ -7,7 +7,7 @@
 use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::program::Context;
-use crate::row::Row;
+use crate::row::{FieldName, Row};
 use crate::value::Value;
 use indexmap::IndexSet;
 use minispl_parser::ast;
@@ -17,7 +17,7 @@ struct FillnullOp {
     value: String,
     /// Empty: every (non-internal) field seen in any row.
     fields: Vec<String>,
-    seen: IndexSet<String>,
+    seen: IndexSet<FieldName>,
     buffered: Vec<Row>,
 }
 
@@ -37,7 +37,7 @@ fn fill(row: &mut Row, names: impl IntoIterator<Item = impl AsRef<str>>, value: 
     for name in names {
         let name = name.as_ref();
         if !row.contains(name) {
-            row.set(name.to_string(), Value::str(value));
+            row.set(name, Value::str(value));
         }
     }
 }

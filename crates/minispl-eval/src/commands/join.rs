@@ -77,7 +77,10 @@ struct SubResults {
 
 impl SubResults {
     fn new(rows: Vec<Row>) -> Self {
-        let names = rows.iter().flat_map(|r| r.names().cloned()).collect();
+        let names = rows
+            .iter()
+            .flat_map(|r| r.names().map(|n| n.to_string()))
+            .collect();
         SubResults {
             rows,
             names,
@@ -129,8 +132,8 @@ impl Operator for JoinOp {
         }
         let fields: Vec<String> = if self.fields.is_empty() {
             row.names()
-                .filter(|n| self.sub.names.contains(*n))
-                .cloned()
+                .filter(|n| self.sub.names.contains(n.as_str()))
+                .map(|n| n.to_string())
                 .collect()
         } else {
             self.fields.clone()
@@ -157,7 +160,7 @@ impl Operator for JoinOp {
             let mut joined = row.clone();
             for (name, value) in self.sub.rows[i].iter() {
                 if self.overwrite || !joined.contains(name) {
-                    joined.set(name.clone(), value.clone());
+                    joined.set(name.as_str(), value.clone());
                 }
             }
             out.push(joined);

@@ -73,7 +73,7 @@ impl Operator for MakemvOp {
             for text in value.values() {
                 self.split_into(&text, &mut parts);
             }
-            row.set(self.field.clone(), Value::multi(parts));
+            row.set(self.field.as_str(), Value::multi(parts));
         }
         out.push(row);
         Ok(())

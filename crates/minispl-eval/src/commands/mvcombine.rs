@@ -41,7 +41,7 @@ impl Operator for MvcombineOp {
         let mut key: GroupKey = row
             .iter()
             .filter(|(name, _)| **name != self.field && !name.starts_with('_'))
-            .map(|(name, value)| (name.clone(), value.to_strings()))
+            .map(|(name, value)| (name.to_string(), value.to_strings()))
             .collect();
         key.sort();
         let values = row.get(&self.field).to_strings();
@@ -49,7 +49,7 @@ impl Operator for MvcombineOp {
             Some((_, all)) => all.extend(values),
             None => {
                 // Keep the field's slot in the first result; it is filled at the end.
-                row.set(self.field.clone(), Value::str(""));
+                row.set(self.field.as_str(), Value::str(""));
                 self.groups.insert(key, (row, values));
             }
         }
@@ -58,7 +58,7 @@ impl Operator for MvcombineOp {
 
     fn finish(&mut self, out: &mut Vec<Row>) -> Result<(), EvalError> {
         for (_, (mut row, values)) in std::mem::take(&mut self.groups) {
-            row.set(self.field.clone(), Value::multi(values));
+            row.set(self.field.as_str(), Value::multi(values));
             out.push(row);
         }
         Ok(())

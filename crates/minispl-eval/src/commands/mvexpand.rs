@@ -4,8 +4,8 @@ use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::plan::FieldSet;
 use crate::program::Context;
-use crate::row::Row;
-use crate::value::Value;
+use crate::row::{FieldName, Row};
+use crate::value::{CompactString, Value};
 use minispl_parser::ast;
 use std::sync::Arc;
 
@@ -93,7 +93,7 @@ impl Operator for MvexpandOp {
         };
         // Blank the field before copying so each copy does not duplicate every value;
         // it keeps its position and is overwritten below.
-        row.set(self.field.clone(), Value::Str(String::new()));
+        row.set(self.field.as_str(), Value::Str(CompactString::default()));
         let take = if self.limit == 0 {
             values.len()
         } else {
@@ -124,7 +124,7 @@ impl Operator for MvexpandOp {
             ));
         }
         if let Some(needed) = &self.needed {
-            let unseen: Vec<String> = row
+            let unseen: Vec<FieldName> = row
                 .names()
                 .filter(|n| **n != self.field && !needed.contains(n))
                 .cloned()
@@ -139,12 +139,12 @@ impl Operator for MvexpandOp {
         let mut values = values.into_iter().take(take).peekable();
         while let Some(v) = values.next() {
             if values.peek().is_none() {
-                row.set(self.field.clone(), Value::Str(v));
+                row.set(self.field.as_str(), Value::from(v));
                 out.push(row);
                 break;
             }
             let mut copy = row.clone();
-            copy.set(self.field.clone(), Value::Str(v));
+            copy.set(self.field.as_str(), Value::from(v));
             out.push(copy);
         }
         Ok(())

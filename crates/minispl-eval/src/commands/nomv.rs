@@ -24,7 +24,7 @@ impl Operator for NomvOp {
     fn push(&mut self, mut row: Row, out: &mut Vec<Row>) -> Result<(), EvalError> {
         if let Value::Multi(values) = row.get(&self.field) {
             let joined = values.join("\n");
-            row.set(self.field.clone(), Value::Str(joined));
+            row.set(self.field.as_str(), Value::from(joined));
         }
         out.push(row);
         Ok(())

@@ -87,7 +87,7 @@ impl Operator for RenameOp {
                         .filter(|n| (internal_ok || !n.starts_with('_')) && glob.is_match(n))
                         .filter_map(|n| {
                             let caps = wildcard::captures(from, n, false)?;
-                            Some((n.clone(), wildcard::substitute(to, &caps)))
+                            Some((n.to_string(), wildcard::substitute(to, &caps)))
                         })
                         .collect();
                     // R3.9 (UNCERTAIN): when two sources map to one target, the last

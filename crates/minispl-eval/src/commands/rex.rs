@@ -232,11 +232,11 @@ impl Operator for RexOp {
                 // No match leaves the named fields unchanged (an existing value stays).
                 for (name, values) in names.iter().zip(found) {
                     if !values.is_empty() {
-                        row.set(name.clone(), Value::multi(values));
+                        row.set(name.as_str(), Value::multi(values));
                     }
                 }
                 if let (Some(field), false) = (offset_field, offsets.is_empty()) {
-                    row.set(field.clone(), Value::Str(offsets.join("&")));
+                    row.set(field.as_str(), Value::from(offsets.join("&")));
                 }
             }
             Mode::Substitute {
@@ -248,7 +248,7 @@ impl Operator for RexOp {
                     .values()
                     .map(|t| substitute(re, replacement, *only, &t))
                     .collect();
-                row.set(self.field.clone(), Value::multi(values));
+                row.set(self.field.as_str(), Value::multi(values));
             }
             Mode::Transliterate { from, to } => {
                 let values: Vec<String> = input
@@ -259,7 +259,7 @@ impl Operator for RexOp {
                             .collect()
                     })
                     .collect();
-                row.set(self.field.clone(), Value::multi(values));
+                row.set(self.field.as_str(), Value::multi(values));
             }
         }
         out.push(row);

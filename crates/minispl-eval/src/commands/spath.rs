@@ -113,7 +113,7 @@ impl Operator for SpathOp {
                 // R4.4 several values make a multivalue; R4.6 (UNCERTAIN, as
                 // recommended): a path that selects nothing clears the output.
                 let value = selected.map_or(Value::Null, Value::multi);
-                row.set(output.clone(), value);
+                row.set(output.as_str(), value);
             }
             _ => {}
         }

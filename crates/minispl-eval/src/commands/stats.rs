@@ -137,7 +137,7 @@ pub(crate) mod tests {
             let mut row = Row::new();
             for (k, v) in ev.as_object().cloned().unwrap_or_default() {
                 let value = match v {
-                    serde_json::Value::String(s) => Value::Str(s),
+                    serde_json::Value::String(s) => Value::from(s),
                     serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap_or(f64::NAN)),
                     serde_json::Value::Array(a) => Value::multi(
                         a.iter()
@@ -165,7 +165,7 @@ pub(crate) mod tests {
                             Value::Multi(vs) => json!(vs),
                             other => json!(other.render().map(|c| c.into_owned())),
                         };
-                        m.insert(k.clone(), j);
+                        m.insert(k.to_string(), j);
                     }
                     serde_json::Value::Object(m)
                 })

@@ -4,7 +4,7 @@
 use crate::commands::Operator;
 use crate::error::EvalError;
 use crate::program::Context;
-use crate::row::Row;
+use crate::row::{FieldName, Row};
 use crate::wildcard::Glob;
 use minispl_parser::ast;
 use std::sync::Arc;
@@ -53,11 +53,11 @@ impl Operator for TableOp {
                     // absent (shown empty).
                     let value = row.remove(name);
                     if !value.is_null() {
-                        table.set(name.clone(), value);
+                        table.set(name.as_str(), value);
                     }
                 }
                 Column::Wild { glob, internal } => {
-                    let mut names: Vec<String> = row
+                    let mut names: Vec<FieldName> = row
                         .names()
                         .filter(|n| (*internal || !n.starts_with('_')) && glob.is_match(n))
                         .cloned()

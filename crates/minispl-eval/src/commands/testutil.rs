@@ -35,7 +35,7 @@ pub fn row(json: &str) -> Row {
     m.into_iter()
         .map(|(k, v)| {
             let value = match v {
-                Json::String(s) => Value::Str(s),
+                Json::String(s) => Value::from(s),
                 Json::Array(a) => Value::multi(
                     a.into_iter()
                         .map(|x| match x {
@@ -46,7 +46,7 @@ pub fn row(json: &str) -> Row {
                 ),
                 Json::Number(n) if k == "_time" => Value::Num(n.as_f64().unwrap_or_default()),
                 Json::Null => Value::Null,
-                other => Value::Str(other.to_string()),
+                other => Value::from(other.to_string()),
             };
             (k, value)
         })
@@ -90,7 +90,7 @@ pub fn to_json(rows: &[Row]) -> String {
                         Json::String(other.render().map(|c| c.into_owned()).unwrap_or_default())
                     }
                 };
-                m.insert(k.clone(), j);
+                m.insert(k.to_string(), j);
             }
             Json::Object(m)
         })

@@ -15,7 +15,7 @@ use crate::error::EvalError;
 use crate::program::Context;
 use crate::row::Row;
 use crate::stats::group::{compare_keys, group_keys};
-use crate::value::Value;
+use crate::value::{format_compact, Value};
 use indexmap::IndexMap;
 use minispl_parser::ast;
 use minispl_parser::Span;
@@ -139,17 +139,20 @@ impl Operator for TopRareOp {
             for (combo, count) in entries {
                 let mut row = Row::with_capacity(self.by.len() + self.fields.len() + 2);
                 for (f, v) in self.by.iter().zip(&key) {
-                    row.set(f.clone(), Value::Str(v.clone()));
+                    row.set(f.as_str(), Value::str(v.as_str()));
                 }
                 for (f, v) in self.fields.iter().zip(combo) {
-                    row.set(f.clone(), Value::Str(v));
+                    row.set(f.as_str(), Value::from(v));
                 }
                 if self.showcount {
-                    row.set(self.countfield.clone(), Value::Num(count as f64));
+                    row.set(self.countfield.as_str(), Value::Num(count as f64));
                 }
                 if self.showperc {
                     let pct = count as f64 * 100.0 / total as f64;
-                    row.set(self.percentfield.clone(), Value::Str(format!("{pct:.6}")));
+                    row.set(
+                        self.percentfield.as_str(),
+                        Value::Str(format_compact!("{pct:.6}")),
+                    );
                 }
                 out.push(row);
             }

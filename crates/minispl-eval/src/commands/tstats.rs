@@ -210,10 +210,10 @@ impl TstatsOp {
             };
             if value.is_null() {
                 if let Some(fill) = &f.fill {
-                    value = Value::str(fill.clone());
+                    value = Value::str(fill.as_str());
                 }
             }
-            row.set(f.output.clone(), value);
+            row.set(f.output.as_str(), value);
         }
         Ok(Some(row))
     }

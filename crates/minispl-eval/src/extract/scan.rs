@@ -18,7 +18,8 @@
 //! also decides what is invalid. So it can never accept what was rejected before.
 
 use crate::plan::{BuildFxHasher, FieldSet};
-use crate::value::Value;
+use crate::row::FieldName;
+use crate::value::{format_compact, CompactString, Value};
 use std::collections::{BTreeSet, HashMap};
 
 /// Documents nested deeper than this go the slow way (`serde_json` stops at 128).
@@ -38,7 +39,8 @@ const LINEAR_KEYS: usize = 12;
 /// (`State::capture`): below such a key every leaf is selected, named by its path.
 #[derive(Debug, Clone)]
 pub struct Selector {
-    names: Vec<String>,
+    /// Field names (inline when short, issue 6): cloned into every row.
+    names: Vec<FieldName>,
     states: Vec<State>,
     /// The index in `names` of each selected name, for the leaves met below a pattern.
     by_name: HashMap<Box<str>, u32, BuildFxHasher>,
@@ -132,12 +134,12 @@ impl Selector {
             }
         }
         let mut states = vec![State::default(); paths.len()];
-        let mut kept: Vec<String> = Vec::with_capacity(names.len());
+        let mut kept: Vec<FieldName> = Vec::with_capacity(names.len());
         for name in names {
             if let Some(&id) = ids.get(name.as_str()) {
                 if id != 0 {
                     states[id as usize].selected = Some(kept.len() as u32);
-                    kept.push(name.clone());
+                    kept.push(name.as_str().into());
                 }
             }
         }
@@ -200,7 +202,7 @@ impl Selector {
     }
 
     /// The selected names, by the index leaves are reported with.
-    pub fn names(&self) -> &[String] {
+    pub fn names(&self) -> &[FieldName] {
         &self.names
     }
 }
@@ -217,14 +219,14 @@ pub struct Scanned {
     pub leaves: Leaves,
     /// Names found below a pattern that are not among [`Selector::names`]: index
     /// `names().len() + i` in `leaves`.
-    pub found: Vec<String>,
+    pub found: Vec<FieldName>,
 }
 
 impl Scanned {
     /// The leaves with their names.
-    pub fn into_fields(self, sel: &Selector) -> Vec<(String, Value)> {
+    pub fn into_fields(self, sel: &Selector) -> Vec<(FieldName, Value)> {
         let names = sel.names();
-        let mut found: Vec<Option<String>> = self.found.into_iter().map(Some).collect();
+        let mut found: Vec<Option<FieldName>> = self.found.into_iter().map(Some).collect();
         self.leaves
             .into_iter()
             .map(|(id, value)| {
@@ -299,7 +301,7 @@ struct Scanner<'a> {
     /// The text is known to be valid JSON and the block skip can run on this CPU.
     fast_skip: bool,
     /// Names met below a pattern that are not selected names, and their indexes.
-    found: Vec<String>,
+    found: Vec<FieldName>,
     found_ids: HashMap<String, u32, BuildFxHasher>,
 }
 
@@ -340,21 +342,21 @@ impl Scanner<'_> {
         }
     }
 
-    fn emit(&mut self, state: u32, text: String) {
+    fn emit(&mut self, state: u32, text: CompactString) {
         if let Some(id) = self.sel.states[state as usize].selected {
             self.emit_id(id, text);
         }
     }
 
     /// A leaf below a pattern, named by its path.
-    fn emit_path(&mut self, path: &str, text: String) {
+    fn emit_path(&mut self, path: &str, text: CompactString) {
         let id = match self.sel.by_name.get(path) {
             Some(&id) => id,
             None => match self.found_ids.get(path) {
                 Some(&id) => id,
                 None => {
                     let id = (self.sel.names.len() + self.found.len()) as u32;
-                    self.found.push(path.to_string());
+                    self.found.push(path.into());
                     self.found_ids.insert(path.to_string(), id);
                     self.slots.push(u32::MAX);
                     id
@@ -364,7 +366,7 @@ impl Scanner<'_> {
         self.emit_id(id, text);
     }
 
-    fn emit_id(&mut self, id: u32, text: String) {
+    fn emit_id(&mut self, id: u32, text: CompactString) {
         let slot = &mut self.slots[id as usize];
         if *slot == u32::MAX {
             *slot = self.out.len() as u32;
@@ -373,8 +375,10 @@ impl Scanner<'_> {
         }
         let value = &mut self.out[*slot as usize].1;
         match value {
-            Value::Str(first) => *value = Value::Multi(vec![std::mem::take(first), text]),
-            Value::Multi(values) => values.push(text),
+            Value::Str(first) => {
+                *value = Value::Multi(vec![std::mem::take(first).into(), text.into()]);
+            }
+            Value::Multi(values) => values.push(text.into()),
             // Only strings are emitted.
             _ => {}
         }
@@ -520,7 +524,7 @@ impl Scanner<'_> {
     /// A scalar value at `self.i` (string, number, `true`, `false`, `null`): its text as
     /// `serde_json` renders it when `wanted` (strings are only decoded then), `None` for
     /// `null` (R4.9: an absent field) or when not wanted.
-    fn scalar(&mut self, wanted: bool) -> Option<Option<String>> {
+    fn scalar(&mut self, wanted: bool) -> Option<Option<CompactString>> {
         match self.peek()? {
             b'"' => {
                 let (start, end, escaped) = self.string()?;
@@ -528,20 +532,20 @@ impl Scanner<'_> {
                     return Some(None);
                 }
                 let text = if escaped {
-                    unescape(&self.b[start..end])?
+                    unescape(&self.b[start..end])?.into()
                 } else {
                     // Both ends are ASCII quotes, so this is a char boundary.
-                    self.text.get(start..end)?.to_string()
+                    self.text.get(start..end)?.into()
                 };
                 Some(Some(text))
             }
             b't' => {
                 self.word(b"true")?;
-                Some(wanted.then(|| "true".to_string()))
+                Some(wanted.then(|| "true".into()))
             }
             b'f' => {
                 self.word(b"false")?;
-                Some(wanted.then(|| "false".to_string()))
+                Some(wanted.then(|| "false".into()))
             }
             b'n' => self.word(b"null").map(|()| None),
             b'-' | b'0'..=b'9' => {
@@ -549,13 +553,13 @@ impl Scanner<'_> {
                 let plain = self.number()?;
                 let token = self.text.get(start..self.i)?;
                 if plain {
-                    Some(wanted.then(|| token.to_string()))
+                    Some(wanted.then(|| token.into()))
                 } else {
                     // Floats, exponents, `-0` and big integers: serde's own reading
                     // and rendering (and its errors, e.g. `1e400` out of range, which
                     // make the walk fail: then the slow path decides).
                     let n: serde_json::Number = serde_json::from_str(token).ok()?;
-                    Some(Some(n.to_string()))
+                    Some(Some(format_compact!("{n}")))
                 }
             }
             _ => None,
@@ -829,7 +833,7 @@ mod tests {
             scanned
                 .into_fields(sel)
                 .into_iter()
-                .map(|(name, v)| (name, v.to_strings()))
+                .map(|(name, v)| (name.into(), v.to_strings()))
                 .collect()
         })
     }
@@ -841,7 +845,7 @@ mod tests {
             scanned
                 .into_fields(sel)
                 .into_iter()
-                .map(|(name, v)| (name, v.to_strings()))
+                .map(|(name, v)| (name.into(), v.to_strings()))
                 .collect()
         })
     }
@@ -1184,7 +1188,7 @@ mod tests {
         let sel = Selector::new(set(&[&long]).names(), &BTreeSet::new());
         let doc = format!(r#"{{"{longer}":"no","{long}":"yes"}}"#);
         let got = scan(&doc, &sel).expect("scans").into_fields(&sel);
-        assert_eq!(got, vec![(long.clone(), Value::str("yes"))]);
+        assert_eq!(got, vec![(long.as_str().into(), Value::str("yes"))]);
         let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
         let doc = r#"{"k3":"three","k39":"last","k40":"no"}"#;
         let got = scan(doc, &sel).expect("scans").into_fields(&sel);

@@ -5,7 +5,7 @@ use super::{prepare_regex_arg1, text, Arg, Ctx, Function, Prepared};
 use crate::error::EvalError;
 use crate::expr::in_list;
 use crate::search::CompiledSearch;
-use crate::value::Value;
+use crate::value::{format_compact, Value};
 use minispl_parser::ast::Expr;
 use minispl_parser::Span;
 use std::net::IpAddr;
@@ -156,7 +156,7 @@ fn ipmask(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Null);
     };
     let masked = std::net::Ipv4Addr::from(u32::from(mask) & u32::from(ip));
-    Ok(Value::Str(masked.to_string()))
+    Ok(Value::Str(format_compact!("{masked}")))
 }
 
 /// `searchmatch("x=hi y=*")`: a literal search string is parsed and compiled once.

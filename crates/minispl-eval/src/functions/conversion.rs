@@ -70,7 +70,7 @@ fn tostring(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     };
     Ok(match &*args[0] {
         Value::Bool(b) => Value::str(if *b { "True" } else { "False" }),
-        Value::Num(n) => Value::Str(format_with(*n, format.as_deref())),
+        Value::Num(n) => Value::from(format_with(*n, format.as_deref())),
         other => map_values(other, |s| match parse_number(s) {
             Some(n) if format.is_some() => format_with(n, format.as_deref()),
             _ => s.to_string(),

@@ -24,7 +24,7 @@ fn digest<D: Digest>(v: &Value) -> Value {
     for b in bytes.iter() {
         out.push_str(&format!("{b:02x}"));
     }
-    Value::Str(out)
+    Value::from(out)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::eager("json_array_to_mv", 1, Some(2), json_array_to_mv),
     Function::eager("json_object", 0, None, json_object).prepared(super::prepare_pairs),
     Function::eager("json_array", 0, None, |a, _| {
-        Ok(Value::Str(
+        Ok(Value::from(
             Json::Array(a.iter().map(|v| to_json(v)).collect()).to_string(),
         ))
     }),
@@ -23,7 +23,7 @@ pub const FUNCTIONS: &[Function] = &[
             return Ok(Value::Null);
         }
         let items = a[0].to_strings().into_iter().map(Json::String).collect();
-        Ok(Value::Str(Json::Array(items).to_string()))
+        Ok(Value::from(Json::Array(items).to_string()))
     }),
     Function::eager("json_valid", 1, Some(1), |a, _| {
         Ok(Value::Bool(
@@ -59,7 +59,7 @@ fn json_extract(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     };
     let paths = &args[1..];
     match paths {
-        [] => Ok(Value::Str(doc.to_string())),
+        [] => Ok(Value::from(doc.to_string())),
         [path] => {
             let Some(path) = text(path) else {
                 return Ok(Value::Null);
@@ -76,7 +76,7 @@ fn json_extract(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
                     Some(vals) => Json::Array(vals.into_iter().map(embed).collect()),
                 });
             }
-            Ok(Value::Str(Json::Array(out).to_string()))
+            Ok(Value::from(Json::Array(out).to_string()))
         }
     }
 }
@@ -138,7 +138,7 @@ fn to_json(v: &Value) -> Json {
                 }
             })
             .unwrap_or_else(|| Json::String(format_number(*n))),
-        Value::Str(s) => Json::String(s.clone()),
+        Value::Str(s) => Json::String(s.to_string()),
         Value::Multi(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
     }
 }
@@ -158,7 +158,7 @@ fn json_object(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> 
         };
         map.insert(key.into_owned(), to_json(&pair[1]));
     }
-    Ok(Value::Str(Json::Object(map).to_string()))
+    Ok(Value::from(Json::Object(map).to_string()))
 }
 
 /// `json_keys(json)`: the top-level keys of an object as a JSON array.
@@ -167,7 +167,7 @@ fn json_keys(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
         return Ok(Value::Null);
     };
     let keys = map.keys().cloned().map(Json::String).collect();
-    Ok(Value::Str(Json::Array(keys).to_string()))
+    Ok(Value::from(Json::Array(keys).to_string()))
 }
 
 #[cfg(test)]

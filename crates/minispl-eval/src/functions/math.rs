@@ -175,7 +175,7 @@ fn extreme(args: &[Arg<'_>], want_max: bool) -> Value {
         }
     }
     match (best_num, best_str, want_max) {
-        (_, Some(s), true) | (None, Some(s), false) => Value::Str(s),
+        (_, Some(s), true) | (None, Some(s), false) => Value::from(s),
         (Some(n), _, _) => Value::Num(n),
         (None, None, _) => Value::Null,
     }

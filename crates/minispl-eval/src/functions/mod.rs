@@ -283,7 +283,7 @@ pub fn map_values(v: &Value, f: impl Fn(&str) -> String) -> Value {
     match v {
         Value::Null => Value::Null,
         Value::Multi(items) => Value::Multi(items.iter().map(|s| f(s)).collect()),
-        other => other.render().map_or(Value::Null, |s| Value::Str(f(&s))),
+        other => other.render().map_or(Value::Null, |s| Value::from(f(&s))),
     }
 }
 

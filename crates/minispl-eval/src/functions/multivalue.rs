@@ -99,7 +99,7 @@ fn mvjoin(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
-    Ok(Value::Str(args[0].to_strings().join(&delim)))
+    Ok(Value::from(args[0].to_strings().join(&delim)))
 }
 
 /// The one field an `mvfilter` predicate may reference (§6.4).
@@ -152,12 +152,10 @@ fn mvfilter(args: &[Node], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     };
     let mut kept = Vec::new();
     for v in ctx.scope.get(field).to_strings() {
-        let value = Value::Str(v);
+        let value = Value::str(v.as_str());
         let scope = ctx.scope.binding(field, &value);
         if truth(&args[0].eval(&scope)?) == Some(true) {
-            if let Value::Str(v) = value {
-                kept.push(v);
-            }
+            kept.push(v);
         }
     }
     Ok(Value::multi(kept))
@@ -181,7 +179,7 @@ fn mvmap(args: &[Node], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     };
     let mut out = Vec::new();
     for v in ctx.scope.get(field).to_strings() {
-        let value = Value::Str(v);
+        let value = Value::from(v);
         let scope = ctx.scope.binding(field, &value);
         out.extend(args[1].eval(&scope)?.to_strings());
     }

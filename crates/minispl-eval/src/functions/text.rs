@@ -25,7 +25,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::eager("rtrim", 1, Some(2), |a, _| trim(a, false, true)),
     Function::eager("replace", 3, Some(3), replace).prepared(prepare_regex_arg1),
     Function::eager("urldecode", 1, Some(1), |a, _| {
-        Ok(text(&a[0]).map_or(Value::Null, |s| Value::Str(urldecode(&s))))
+        Ok(text(&a[0]).map_or(Value::Null, |s| Value::from(urldecode(&s))))
     }),
     Function::eager("printf", 1, None, printf),
 ];
@@ -98,8 +98,7 @@ fn replace(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     };
     let re = ctx.regex(&pattern)?;
     Ok(Value::Str(
-        re.replace_all(&s, pcre_replacement(&repl).as_str())
-            .into_owned(),
+        re.replace_all(&s, pcre_replacement(&repl).as_str()).into(),
     ))
 }
 
@@ -223,7 +222,7 @@ fn printf(args: &[Arg<'_>], _: &Ctx<'_, '_>) -> Result<Value, EvalError> {
             None => out.extend(&chars[start..i]),
         }
     }
-    Ok(Value::Str(out))
+    Ok(Value::from(out))
 }
 
 const MAX_WIDTH: usize = 1024;

@@ -29,7 +29,7 @@ fn strftime(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     let (Some(epoch), Some(format)) = (number(&args[0]), text(&args[1])) else {
         return Ok(Value::Null);
     };
-    Ok(Value::Str(timefmt::strftime(epoch, &format, ctx.env().tz)))
+    Ok(Value::from(timefmt::strftime(epoch, &format, ctx.env().tz)))
 }
 
 /// A literal format is checked once at compile time; a bad one is an error at that

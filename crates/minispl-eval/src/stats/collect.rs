@@ -76,7 +76,7 @@ impl Accumulator for Mode {
         self.counts
             .iter()
             .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
-            .map(|(v, _)| Value::Str(v.clone()))
+            .map(|(v, _)| Value::str(v.as_str()))
             .unwrap_or(Value::Null)
     }
     /// Counts add up; values new here are numbered in the order `later` first saw them,

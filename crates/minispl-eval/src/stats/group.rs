@@ -609,7 +609,7 @@ impl Groups {
             .map(|(key, state)| {
                 let mut row = Row::with_capacity(by.len() + aggs.specs.len());
                 for (field, value) in by.iter().zip(key) {
-                    row.set(field.clone(), Value::Str(value));
+                    row.set(field.as_str(), Value::from(value));
                 }
                 for (name, value) in aggs.results(&state) {
                     row.set(name, value);

@@ -57,7 +57,7 @@ impl<'a> Obs<'a> {
     /// number, §7.2) and a string its original text (EC-098).
     pub fn to_value(&self) -> Value {
         match self {
-            Obs::Str(s) => Value::Str((*s).to_string()),
+            Obs::Str(s) => Value::str(*s),
             Obs::Num(n) => Value::Num(*n),
         }
     }

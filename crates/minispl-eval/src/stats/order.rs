@@ -90,7 +90,7 @@ impl Accumulator for Extreme {
         // Numbers order before strings: the greatest is a string if there is one, the
         // smallest a number if there is one.
         let number = || self.number.as_ref().map(|(_, v)| v.clone());
-        let string = || self.string.clone().map(Value::Str);
+        let string = || self.string.clone().map(Value::from);
         let found = if self.max {
             string().or_else(number)
         } else {
