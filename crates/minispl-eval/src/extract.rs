@@ -415,6 +415,43 @@ mod tests {
         }
     }
 
+    /// Names and values of 23, 24 and 25 bytes (either side of the inline limit of
+    /// `FieldName` and `Value::Str`, issue 6), plain and escaped, single and multivalue,
+    /// exact and below a prefix pattern: the scanner's values, checked and unchecked
+    /// text, against the `serde_json` walk.
+    #[test]
+    fn values_across_the_inline_limit_equal_the_serde_walk() {
+        let text = |len: usize, c: char| c.to_string().repeat(len);
+        let mut members = Vec::new();
+        for len in [23, 24, 25] {
+            let (key, value) = (text(len, 'k'), text(len, 'v'));
+            let escaped = format!("{}\\u00e9\\n", text(len - 3, 'e'));
+            members.push(format!(r#""{key}":"{value}""#));
+            members.push(format!(r#""x{key}":"{escaped}""#));
+            members.push(format!(r#""m{key}":["{value}","{escaped}",{len}]"#));
+            members.push(format!(r#""p{len}":{{"{key}":"{value}","q":"{escaped}"}}"#));
+        }
+        let doc = format!("{{{}}}", members.join(","));
+        let mut names: Vec<String> = Vec::new();
+        for len in [23, 24, 25] {
+            let key = text(len, 'k');
+            names.extend([key.clone(), format!("x{key}"), format!("m{key}{{}}")]);
+            names.push(format!("p{len}.*"));
+        }
+        let wanted = FieldSet::from_names(names.iter().map(String::as_str));
+        let expected: Vec<(FieldName, Value)> = flatten_text_serde(&doc, &wanted)
+            .expect("valid")
+            .into_iter()
+            .map(|(name, values)| (name.into(), Value::multi(values)))
+            .collect();
+        assert_eq!(expected.len(), 15, "{expected:?}");
+        assert!(scan::serves(&wanted));
+        for mode in [Text::Unchecked, Text::Valid] {
+            let scanned = scan::scan_text(&doc, wanted.selector(), mode).expect("scans");
+            assert_eq!(scanned.into_fields(wanted.selector()), expected, "{mode:?}");
+        }
+    }
+
     #[test]
     fn matches_json_flatten() {
         // Same naming rules as `json::flatten` (implemented by another module).

@@ -150,4 +150,115 @@ mod tests {
         assert!(!r.rename("zz", "a"));
         assert_eq!(r.len(), 2);
     }
+
+    /// Names and values on both sides of the 24-byte inline limit of [`FieldName`] and
+    /// `Value::Str` (issue 6) read back the same, and a row collects from any name type.
+    #[test]
+    fn inline_and_heap_names_and_values() {
+        let short = "eventName";
+        let limit = "n".repeat(24);
+        let long = "requestParameters.repositoryName";
+        let mut r: Row = [
+            (short.to_string(), Value::str("a".repeat(24))),
+            (limit.clone(), Value::from("b".repeat(25))),
+        ]
+        .into_iter()
+        .collect();
+        r.set(long, Value::str(long));
+        r.set(FieldName::from(""), Value::str(""));
+        assert_eq!(r.get(short), &Value::str("a".repeat(24)));
+        assert_eq!(r.get(&limit).render().as_deref(), Some(&*"b".repeat(25)));
+        assert_eq!(r.get(long), &Value::from(long.to_string()));
+        assert_eq!(r.get(""), &Value::str(""));
+        assert!(r.rename(short, long));
+        assert_eq!(r.names().collect::<Vec<_>>(), vec![long, &limit, ""]);
+        let from_str: Row = [(short, Value::str("x"))].into_iter().collect();
+        let from_name: Row = [(FieldName::from(short), Value::str("x"))]
+            .into_iter()
+            .collect();
+        assert_eq!(from_str, from_name);
+    }
+
+    mod model {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Set(String, Option<String>),
+            Remove(String),
+            Rename(String, String),
+        }
+
+        /// Names from a small pool so operations meet, of lengths around the inline
+        /// limit (23, 24, 25 bytes) as well as short and empty.
+        fn name() -> impl Strategy<Value = String> {
+            (
+                prop::sample::select(vec![0usize, 1, 9, 23, 24, 25, 40]),
+                0u8..3,
+            )
+                .prop_map(|(len, c)| char::from(b'a' + c).to_string().repeat(len))
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            let value = prop::option::of(name());
+            prop_oneof![
+                (name(), value).prop_map(|(n, v)| Op::Set(n, v)),
+                name().prop_map(Op::Remove),
+                (name(), name()).prop_map(|(a, b)| Op::Rename(a, b)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(crate::testing::proptest_config(256))]
+
+            /// A row against a list of `String` pairs (the representation before issue 6).
+            #[test]
+            fn row_matches_a_list_of_strings(ops in prop::collection::vec(op(), 0..40)) {
+                let mut row = Row::new();
+                let mut model: Vec<(String, String)> = Vec::new();
+                for op in ops {
+                    match op {
+                        Op::Set(n, v) => {
+                            row.set(n.as_str(), v.clone().map_or(Value::Null, Value::from));
+                            let at = model.iter().position(|(k, _)| *k == n);
+                            match (at, v) {
+                                (Some(i), Some(v)) => model[i].1 = v,
+                                (None, Some(v)) => model.push((n, v)),
+                                (Some(i), None) => {
+                                    model.remove(i);
+                                }
+                                (None, None) => {}
+                            }
+                        }
+                        Op::Remove(n) => {
+                            let got = row.remove(&n);
+                            let want = model.iter().position(|(k, _)| *k == n).map(|i| model.remove(i).1);
+                            prop_assert_eq!(got, want.map_or(Value::Null, Value::from));
+                        }
+                        Op::Rename(a, b) => {
+                            let done = row.rename(&a, &b);
+                            let at = model.iter().position(|(k, _)| *k == a);
+                            prop_assert_eq!(done, at.is_some());
+                            if let (Some(i), false) = (at, a == b) {
+                                let mut i = i;
+                                if let Some(j) = model.iter().position(|(k, _)| *k == b) {
+                                    model.remove(j);
+                                    if j < i {
+                                        i -= 1;
+                                    }
+                                }
+                                model[i].0 = b;
+                            }
+                        }
+                    }
+                    let got: Vec<(String, String)> = row
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.render().unwrap_or_default().into_owned()))
+                        .collect();
+                    prop_assert_eq!(&got, &model);
+                }
+            }
+        }
+    }
 }

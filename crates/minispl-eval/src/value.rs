@@ -248,6 +248,23 @@ mod tests {
         assert_eq!(std::mem::size_of::<crate::row::FieldName>(), 24);
     }
 
+    /// Every constructor gives the same value whether the text fits inline or not.
+    #[test]
+    fn constructors_agree_inline_and_on_the_heap() {
+        for len in [0, 1, 23, 24, 25, 100] {
+            let text = "x".repeat(len);
+            let want = Value::Str(CompactString::from(text.as_str()));
+            assert_eq!(Value::from(text.clone()), want);
+            assert_eq!(Value::from(text.as_str()), want);
+            assert_eq!(Value::str(text.as_str()), want);
+            assert_eq!(Value::str(Cow::Borrowed(text.as_str())), want);
+            assert_eq!(Value::str(Cow::<str>::Owned(text.clone())), want);
+            assert_eq!(Value::multi(vec![text.clone()]), want);
+            assert_eq!(want.render().as_deref(), Some(text.as_str()));
+            assert_eq!(want.to_strings(), vec![text]);
+        }
+    }
+
     #[test]
     fn multi_normalises() {
         assert_eq!(Value::multi(vec![]), Value::Null);
