@@ -278,6 +278,40 @@ fn the_workloads_and_the_corpus() {
     }
 }
 
+/// Issue 6: the reader's workers hand the searches borrowed records, which become `_raw`
+/// only when the search can see it. Searches that read `_raw` (a bare term, `rex`,
+/// `regex`, `spath`, `eval`, `searchmatch`), show it (`table *`, `table _raw`, events)
+/// or remove it give the same rows through the reader's threads, on one thread and
+/// with `--no-optimize` (where `_raw` is always kept).
+#[test]
+fn searches_that_see_raw_keep_it() {
+    let corpus = corpus_lines();
+    let input = generated(400);
+    for tail in [
+        "search ListBuckets OR PutImage | stats count by eventName",
+        "rex \"\\\"eventName\\\":\\\"(?<en>[A-Za-z]+)\" | stats count by en",
+        "regex _raw=\"Describe\" | stats count by eventName",
+        "spath output=v path=eventVersion | stats count by v",
+        "spath | stats count by eventVersion",
+        "eval n=len(_raw) | stats sum(n) max(n) by eventSource",
+        "where searchmatch(\"PutImage\") | stats count",
+        "head 30 | table *",
+        "head 30 | table _raw eventName",
+        "head 30",
+        "fields - _raw | head 30",
+    ] {
+        let spl = format!("`cloudtrail` | {tail}");
+        for data in [&corpus, &input] {
+            let (rows, _) = all_ways(&spl, data, false, None);
+            let rows = rows.unwrap_or_else(|e| panic!("{spl}: {e}"));
+            assert!(!rows.is_empty(), "{spl}");
+            // `table *` leaves out the internal fields (SEMANTICS §10).
+            let shows_raw = tail.contains("table _raw") || tail == "head 30";
+            assert_eq!(rows.iter().all(|r| r.raw().is_some()), shows_raw, "{spl}");
+        }
+    }
+}
+
 /// `input` with a malformed line after every `every`th line.
 fn with_malformed_lines(input: &[u8], every: usize) -> Vec<u8> {
     let mut out = Vec::new();

@@ -9,7 +9,7 @@
 use crate::timeargs::TimeRange;
 use indicatif::{ProgressBar, ProgressStyle};
 use minispl_eval::reader::{self, Fold, MapEach, ReadError, ReadOptions, ReadReport};
-use minispl_eval::Event;
+use minispl_eval::{Event, RawRecord};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -271,6 +271,16 @@ struct Ranged<A> {
     out_of_range: u64,
 }
 
+impl<A> Ranged<A> {
+    /// The run's `Ranged`, made when its first event comes.
+    fn of(acc: &mut Option<Ranged<A>>) -> &mut Ranged<A> {
+        acc.get_or_insert(Ranged {
+            acc: None,
+            out_of_range: 0,
+        })
+    }
+}
+
 impl<F: Fold> Fold for InRange<'_, F> {
     type Local = F::Local;
     type Acc = Ranged<F::Acc>;
@@ -280,14 +290,21 @@ impl<F: Fold> Fold for InRange<'_, F> {
     }
 
     fn add(&self, local: &mut F::Local, acc: &mut Option<Ranged<F::Acc>>, event: Event) {
-        let ranged = acc.get_or_insert(Ranged {
-            acc: None,
-            out_of_range: 0,
-        });
+        let ranged = Ranged::of(acc);
         if self.range.contains(&event) {
             self.fold.add(local, &mut ranged.acc, event);
         } else {
             ranged.out_of_range += 1;
+        }
+    }
+
+    fn add_raw(&self, local: &mut F::Local, acc: &mut Option<Ranged<F::Acc>>, raw: RawRecord<'_>) {
+        // Without a time range every event is in it: the borrowed record goes on as it
+        // is (issue 6); with one, its time is read from the owned event.
+        if self.range.is_all_time() {
+            self.fold.add_raw(local, &mut Ranged::of(acc).acc, raw);
+        } else {
+            self.add(local, acc, raw.to_event());
         }
     }
 }

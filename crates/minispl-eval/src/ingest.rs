@@ -29,6 +29,39 @@ pub enum Event {
     Fields { row: Row, meta: EventMeta },
 }
 
+/// A raw record borrowed from whoever read it (issue 6): the reader hands its folds the
+/// record's text where it lies in the read block and the input's [`EventMeta`] by
+/// reference, so a kept record costs no copy of its text (unless the search can see
+/// `_raw`) and no clone of the metadata's shared strings, whose reference counts the
+/// worker threads would otherwise bounce between their caches. It means the same as
+/// [`RawRecord::to_event`]; other borrowed facts about the record can join it here.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// The event text (`_raw`).
+    pub text: &'a str,
+    pub meta: &'a EventMeta,
+    /// `text` is JSON `serde_json` accepts (see [`EventMeta::json_checked`]).
+    pub json_checked: bool,
+}
+
+impl RawRecord<'_> {
+    /// The owned event with the same meaning.
+    pub fn to_event(&self) -> Event {
+        Event::Raw {
+            raw: self.text.to_string(),
+            meta: self.to_event_meta(),
+        }
+    }
+
+    /// The owned event's metadata.
+    pub fn to_event_meta(&self) -> EventMeta {
+        EventMeta {
+            json_checked: self.json_checked,
+            ..self.meta.clone()
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Ingestion: Event -> Row (issue 3 "The event and value model", CLOUDTRAIL.md §1–§4).
 // ---------------------------------------------------------------------------------------
@@ -37,9 +70,10 @@ use crate::env::Env;
 use crate::error::EvalError;
 use crate::extract::Text;
 use crate::plan::{FieldSet, Plan};
-use crate::profile::{CompiledProfile, Needs};
+use crate::profile::{CompiledProfile, EventText, Needs};
 use crate::program::Context;
 use crate::value::{format_number, parse_number, Value};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Turns input events into the rows the first command sees: default fields, the
@@ -59,17 +93,26 @@ struct Prepared {
     needs: Needs,
     /// Which of `sourcetype`, `source`, `host`, `index` `wanted` selects.
     defaults: [bool; 4],
+    /// Whether a raw event's row gets `_raw`: only when the search (or a profile rule)
+    /// can see it (issue 6: W3/W4 copied every kept record into `_raw` and never read
+    /// it). `wanted` is everything the plan reads from the event, `_raw` included when a
+    /// bare term (R1.24), `rex`, `regex` or `spath` reads it, when the results show the
+    /// events, and when a command reads every field (`table *`, `fillnull`...); with
+    /// field pruning off it is `all`, so the reference path always has `_raw`.
+    keeps_raw: bool,
 }
 
 impl Prepared {
     fn new(profile: CompiledProfile, wanted: FieldSet) -> Prepared {
         let needs = profile.needs(&wanted);
         let defaults = DEFAULT_FIELDS.map(|name| wanted.contains(name));
+        let keeps_raw = wanted.contains("_raw");
         Prepared {
             profile,
             wanted,
             needs,
             defaults,
+            keeps_raw,
         }
     }
 }
@@ -128,30 +171,8 @@ impl Ingestor {
     pub fn ingest(&self, event: Event) -> Result<Row, EvalError> {
         match event {
             Event::Raw { raw, meta } => {
-                let mut row = Row::with_capacity(16);
-                row.set("_raw", Value::from(raw));
-                // Without a profile: no extraction, no timestamp (as Splunk without the
-                // add-on); only `_raw` and the default fields.
-                let profile = self.profile(&meta);
-                match profile {
-                    // The profile's extraction set is everything the plan (and the
-                    // profile's own rules) reads from the event (`plan::extraction_fields`),
-                    // so a default field outside it is never seen: skip its two
-                    // allocations per event (issue 6, as CLOUDTRAIL.md §3 allows for
-                    // extracted fields). `all` (pruning off) keeps every one.
-                    Some(p) => set_default_fields_in(&mut row, &meta, p.defaults),
-                    None => set_default_fields(&mut row, &meta),
-                }
-                if let Some(p) = profile {
-                    let text = if meta.json_checked {
-                        Text::Valid
-                    } else {
-                        Text::Unchecked
-                    };
-                    p.profile
-                        .apply_with(&mut row, Some(text), &p.wanted, &p.needs, &self.env)?;
-                }
-                Ok(row)
+                let checked = meta.json_checked;
+                self.ingest_text(Cow::Owned(raw), &meta, checked, None)
             }
             Event::Fields { row: fields, meta } => {
                 let mut row = fields;
@@ -165,13 +186,67 @@ impl Ingestor {
                 set_default_fields(&mut row, &meta);
                 if let Some(p) = self.profile(&meta) {
                     // A field map's `_raw` comes from anywhere: checked as it is read.
-                    let text = from_text.then_some(Text::Unchecked);
+                    let text = from_text.then_some(EventText::in_row(Text::Unchecked));
                     p.profile
                         .apply_with(&mut row, text, &p.wanted, &p.needs, &self.env)?;
                 }
                 Ok(row)
             }
         }
+    }
+
+    /// A borrowed raw record as a row (the same row as [`Ingestor::ingest`] of
+    /// [`RawRecord::to_event`]), built in `row` if given, which must be empty: a caller
+    /// that ingests record after record hands back the previous row's allocation
+    /// (issue 6).
+    pub fn ingest_record(&self, record: RawRecord<'_>, row: Option<Row>) -> Result<Row, EvalError> {
+        let text = Cow::Borrowed(record.text);
+        self.ingest_text(text, record.meta, record.json_checked, row)
+    }
+
+    /// A raw event's row: `_raw` (when the search can see it), the default fields, and
+    /// the profile's search-time layer, which reads the text itself.
+    fn ingest_text(
+        &self,
+        raw: Cow<'_, str>,
+        meta: &EventMeta,
+        checked: bool,
+        row: Option<Row>,
+    ) -> Result<Row, EvalError> {
+        let mut row = row.unwrap_or_else(|| Row::with_capacity(16));
+        // Without a profile: no extraction, no timestamp (as Splunk without the add-on);
+        // only `_raw` and the default fields.
+        let profile = self.profile(meta);
+        // `_raw` first, as before: field order is part of the results.
+        let unkept = if profile.map_or(true, |p| p.keeps_raw) {
+            row.set("_raw", Value::from(raw.into_owned()));
+            None
+        } else {
+            Some(raw)
+        };
+        match profile {
+            // The profile's extraction set is everything the plan (and the profile's
+            // own rules) reads from the event (`plan::extraction_fields`), so a default
+            // field outside it is never seen: skip its two allocations per event
+            // (issue 6, as CLOUDTRAIL.md §3 allows for extracted fields). `all`
+            // (pruning off) keeps every one.
+            Some(p) => set_default_fields_in(&mut row, meta, p.defaults),
+            None => set_default_fields(&mut row, meta),
+        }
+        if let Some(p) = profile {
+            let check = if checked {
+                Text::Valid
+            } else {
+                Text::Unchecked
+            };
+            let text = EventText {
+                text: unkept.as_deref(),
+                check,
+            };
+            p.profile
+                .apply_with(&mut row, Some(text), &p.wanted, &p.needs, &self.env)?;
+        }
+        Ok(row)
     }
 }
 

@@ -26,7 +26,7 @@ pub mod prefilter;
 pub mod profile;
 pub mod program;
 
-pub use ingest::{Event, EventMeta};
+pub use ingest::{Event, EventMeta, RawRecord};
 pub use program::{Context, Optimizations, Program};
 pub mod functions;
 pub mod json;

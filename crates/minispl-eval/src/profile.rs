@@ -158,6 +158,29 @@ impl Profile {
     }
 }
 
+/// Where the search-time layer reads an event's own text (the timestamp rule,
+/// `KV_MODE=json`), and what is known of it.
+#[derive(Debug, Clone, Copy)]
+pub struct EventText<'a> {
+    /// The text, when the row has no `_raw` holding it (issue 6: the reader's records
+    /// become `_raw` only when the search can see it); `None`: the row's `_raw`.
+    pub text: Option<&'a str>,
+    /// Whether the text is known to be valid JSON.
+    pub check: extract::Text,
+}
+
+impl EventText<'_> {
+    /// The row's `_raw` is the event's text.
+    pub fn in_row(check: extract::Text) -> EventText<'static> {
+        EventText { text: None, check }
+    }
+
+    /// The text: the borrowed one, or else the row's `_raw`.
+    fn of<'r>(&'r self, row: &'r Row) -> Option<&'r str> {
+        self.text.or_else(|| row.raw())
+    }
+}
+
 /// Which rules of a profile a given extraction set needs: decided once per run instead of
 /// once per event (issue 6: the per-event `FieldSet` questions were ~10% of W4).
 #[derive(Debug, Clone, Default)]
@@ -202,17 +225,17 @@ impl CompiledProfile {
         wanted: &FieldSet,
         env: &Env,
     ) -> Result<(), EvalError> {
-        let text = from_text.then_some(extract::Text::Unchecked);
+        let text = from_text.then_some(EventText::in_row(extract::Text::Unchecked));
         self.apply_with(row, text, wanted, &self.needs(wanted), env)
     }
 
     /// [`CompiledProfile::apply`] with `needs` computed beforehand from the same `wanted`;
-    /// `from_text` also says whether `_raw` is known to be valid JSON (issue 6: extraction
-    /// then need not check what it skips).
+    /// `from_text` also says where the text is and whether it is known to be valid JSON
+    /// (issue 6: extraction then need not check what it skips).
     pub fn apply_with(
         &self,
         row: &mut Row,
-        from_text: Option<extract::Text>,
+        from_text: Option<EventText<'_>>,
         wanted: &FieldSet,
         needs: &Needs,
         env: &Env,
@@ -222,15 +245,15 @@ impl CompiledProfile {
             // neither (issue 6: `stats count by eventSource eventName`), parsing it is
             // wasted work. With field pruning off `wanted` is `all`.
             if needs.timestamp && !row.contains("_time") {
-                self.apply_timestamp(row, env);
+                self.apply_timestamp(row, &text, env);
             }
             // 1. automatic JSON extraction.
             if self.profile.kv_mode_json {
                 // Extract first, then set: no copy of a possibly large `_raw`.
-                let fields = row
-                    .raw()
+                let fields = text
+                    .of(row)
                     .filter(|raw| raw.trim_start().starts_with('{'))
-                    .and_then(|raw| extract::extract_values(raw, wanted, text));
+                    .and_then(|raw| extract::extract_values(raw, wanted, text.check));
                 for (name, value) in fields.unwrap_or_default() {
                     row.set(name, value);
                 }
@@ -322,11 +345,11 @@ impl CompiledProfile {
 
     /// `_time` and the `date_*` fields from the timestamp in `_raw` (CLOUDTRAIL.md §1–§2).
     /// No prefix match or no parse: the event has no timestamp from its text.
-    fn apply_timestamp(&self, row: &mut Row, env: &Env) {
+    fn apply_timestamp(&self, row: &mut Row, text: &EventText<'_>, env: &Env) {
         let Some((prefix, rule)) = &self.timestamp else {
             return;
         };
-        let Some(raw) = row.raw() else {
+        let Some(raw) = text.of(row) else {
             return;
         };
         let Some(m) = prefix.find(raw) else {

@@ -261,23 +261,27 @@ impl Program {
     /// or the search reads no events), otherwise the ingested row or the ingestion error.
     /// Give the results, in input order, to [`Program::run_prepared`].
     pub fn prepare(&self, event: Event) -> Option<Result<Row, EvalError>> {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-        }
         if !self.plan.reads_index {
             return None;
         }
         if let Event::Raw { raw, .. } = &event {
-            let keep = SCRATCH.with(|s| match s.try_borrow_mut() {
-                Ok(mut scratch) => self.prefilter.may_match(raw, &mut scratch),
-                // Re-entered on this thread (cannot happen today): test with a fresh one.
-                Err(_) => self.prefilter.may_match(raw, &mut Scratch::default()),
-            });
-            if !keep {
+            if !self.may_match_text(raw) {
                 return None;
             }
         }
         Some(self.ingestor.ingest(event))
+    }
+
+    /// May the prefilter keep the raw event `raw`?
+    fn may_match_text(&self, raw: &str) -> bool {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+        }
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut scratch) => self.prefilter.may_match(raw, &mut scratch),
+            // Re-entered on this thread (cannot happen today): test with a fresh one.
+            Err(_) => self.prefilter.may_match(raw, &mut Scratch::default()),
+        })
     }
 
     /// Run over events already [`Program::prepare`]d, in input order: the same rows and

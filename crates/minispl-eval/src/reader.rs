@@ -33,7 +33,7 @@
 
 pub mod validate;
 
-use crate::ingest::{Event, EventMeta};
+use crate::ingest::{Event, EventMeta, RawRecord};
 use crate::prefilter::{Prefilter, Scratch};
 use crate::row::Row;
 use crate::value::{format_number, Value};
@@ -973,7 +973,11 @@ impl<F: Fold> Ctx<'_, F> {
     }
 
     /// Account for one record's outcome, in input order: an event is a run of one.
-    fn apply(&mut self, outcome: Outcome, location: &dyn Fn() -> String) -> Result<(), ReadError> {
+    fn apply(
+        &mut self,
+        outcome: Outcome<'_>,
+        location: &dyn Fn() -> String,
+    ) -> Result<(), ReadError> {
         let mut run = EventRun::default();
         match outcome {
             Outcome::Problem(message) => return self.problem(location(), message, true),
@@ -997,6 +1001,13 @@ pub trait Fold: Sync {
     fn local(&self) -> Self::Local;
     /// Add `event` to the run's `acc` (`None` until something makes it).
     fn add(&self, local: &mut Self::Local, acc: &mut Option<Self::Acc>, event: Event);
+    /// Add a raw record borrowed from the block being read: the same as `add` of
+    /// [`RawRecord::to_event`], which is what it does unless the fold takes the
+    /// borrowed text itself (issue 6: no copy of the record and no clone of the
+    /// metadata per event).
+    fn add_raw(&self, local: &mut Self::Local, acc: &mut Option<Self::Acc>, raw: RawRecord<'_>) {
+        self.add(local, acc, raw.to_event());
+    }
 }
 
 /// Each event mapped on its own: a run becomes the list of what `map` made of its events.
@@ -1031,10 +1042,11 @@ impl<A> Default for EventRun<A> {
 
 impl<A> EventRun<A> {
     /// Take a valid record's outcome (an event or a filtered record) into the run.
-    fn take<F: Fold<Acc = A>>(&mut self, outcome: Outcome, (fold, local): (&F, &mut F::Local)) {
+    fn take<F: Fold<Acc = A>>(&mut self, outcome: Outcome<'_>, (fold, local): (&F, &mut F::Local)) {
         self.events += 1;
         match outcome {
             Outcome::Event(event) => fold.add(local, &mut self.acc, event),
+            Outcome::Raw(raw) => fold.add_raw(local, &mut self.acc, raw),
             // Valid, and no search can match it: an event read, never built.
             _ => self.filtered += 1,
         }
@@ -1044,8 +1056,10 @@ impl<A> EventRun<A> {
 /// What one record becomes. Deciding it touches nothing shared, so worker threads can
 /// decide it for blocks of lines while the reader keeps the accounting in input order
 /// (issue 6: both cores).
-enum Outcome {
+enum Outcome<'a> {
     Event(Event),
+    /// A valid raw record, borrowed from the block (issue 6).
+    Raw(RawRecord<'a>),
     /// A valid raw record [`ReadOptions::filter`] dropped.
     Filtered,
     /// A skipped record and why.
@@ -1238,12 +1252,12 @@ fn decide_block<F: Fold>(
 }
 
 /// One line without its `\n`; `None` for a blank line (not a record).
-fn classify_line(
-    mut line: &[u8],
+fn classify_line<'a>(
+    mut line: &'a [u8],
     cap: usize,
-    options: &ReadOptions,
+    options: &'a ReadOptions,
     scratch: &mut Scratch,
-) -> Option<Outcome> {
+) -> Option<Outcome<'a>> {
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
     }
@@ -1259,7 +1273,12 @@ fn classify_line(
 }
 
 /// One record (a line or an array element).
-fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Scratch) -> Outcome {
+fn classify<'a>(
+    bytes: &'a [u8],
+    element: bool,
+    options: &'a ReadOptions,
+    scratch: &mut Scratch,
+) -> Outcome<'a> {
     // Raw records: the block validator first, on the bytes; for an ASCII record it is
     // the UTF-8 check as well (issue 6).
     let quick = match options.mode {
@@ -1308,14 +1327,19 @@ fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Sc
                     return Outcome::Filtered;
                 }
             }
-            let raw = compacted.unwrap_or_else(|| text.to_string());
-            Outcome::Event(Event::Raw {
-                raw,
-                meta: EventMeta {
-                    json_checked: true,
-                    ..options.meta.clone()
-                },
-            })
+            let record = RawRecord {
+                text,
+                meta: &options.meta,
+                json_checked: true,
+            };
+            match compacted {
+                // An array element's compact text is not in the block: owned.
+                Some(compacted) => Outcome::Event(Event::Raw {
+                    raw: compacted,
+                    meta: record.to_event_meta(),
+                }),
+                None => Outcome::Raw(record),
+            }
         }
         _ => match serde_json::from_str::<Json>(text) {
             Err(e) => Outcome::Problem(format!("invalid JSON: {e}")),

@@ -13,7 +13,7 @@ use minispl_eval::ingest::Ingestor;
 use minispl_eval::prefilter::Scratch;
 use minispl_eval::profile::Profile;
 use minispl_eval::reader::RecordFilter;
-use minispl_eval::{Context, Env, EvalError, Event, Optimizations, Program, Row};
+use minispl_eval::{Context, Env, EvalError, Event, Optimizations, Program, RawRecord, Row};
 use minispl_parser::diagnostic::render;
 use minispl_parser::{expand_macros, parse_expanded, MacroDef, MacroTable, Macros};
 use std::path::Path;
@@ -478,7 +478,35 @@ impl<'a> OnePass<'a> {
     /// The per-event part: `None` when no detection may match the event (or none reads
     /// events). `scratch` is the calling thread's.
     pub fn prepare(&self, event: Event, scratch: &mut Scratch) -> Option<Prepared> {
-        if let Event::Raw { raw, .. } = &event {
+        let raw = match &event {
+            Event::Raw { raw, .. } => Some(raw.as_str()),
+            Event::Fields { .. } => None,
+        };
+        let takers = self.takers(raw, scratch)?;
+        Some(Prepared {
+            takers,
+            row: self.ingestor.ingest(event),
+        })
+    }
+
+    /// [`OnePass::prepare`] of a raw record borrowed from the reader's block (issue 6:
+    /// no copy of the text unless a detection can see `_raw`, no clone of the metadata).
+    pub fn prepare_record(&self, record: RawRecord<'_>, scratch: &mut Scratch) -> Option<Prepared> {
+        let takers = self.takers(Some(record.text), scratch)?;
+        Some(Prepared {
+            takers,
+            row: self.ingestor.ingest_record(record, None),
+        })
+    }
+
+    /// The detections that may match an event whose raw text is `raw` (a field-map
+    /// event: every one that reads events), `None` if none.
+    fn takers(
+        &self,
+        raw: Option<&str>,
+        scratch: &mut Scratch,
+    ) -> Option<smallvec::SmallVec<[usize; 4]>> {
+        if let Some(raw) = raw {
             scratch.load(raw);
         }
         let mut takers = smallvec::SmallVec::new();
@@ -487,21 +515,15 @@ impl<'a> OnePass<'a> {
             if !program.plan().reads_index {
                 continue;
             }
-            let keep = match &event {
-                Event::Raw { raw, .. } => program.prefilter().may_match_loaded(raw, scratch),
-                Event::Fields { .. } => true,
+            let keep = match raw {
+                Some(raw) => program.prefilter().may_match_loaded(raw, scratch),
+                None => true,
             };
             if keep {
                 takers.push(i);
             }
         }
-        if takers.is_empty() {
-            return None;
-        }
-        Some(Prepared {
-            takers,
-            row: self.ingestor.ingest(event),
-        })
+        (!takers.is_empty()).then_some(takers)
     }
 
     /// The detections' pipelines, ready for [`PassRuns::push`].
@@ -528,6 +550,11 @@ impl minispl_eval::reader::Fold for OnePass<'_> {
     }
     fn add(&self, scratch: &mut Scratch, acc: &mut Option<Vec<Prepared>>, event: Event) {
         if let Some(prepared) = self.prepare(event, scratch) {
+            acc.get_or_insert_with(Vec::new).push(prepared);
+        }
+    }
+    fn add_raw(&self, scratch: &mut Scratch, acc: &mut Option<Vec<Prepared>>, raw: RawRecord<'_>) {
+        if let Some(prepared) = self.prepare_record(raw, scratch) {
             acc.get_or_insert_with(Vec::new).push(prepared);
         }
     }

@@ -434,3 +434,48 @@ fn field_set_lookup_matches_a_scan_of_the_names() {
     }
     assert!(set.may_extend("requestParameters") && !set.contains("a.b"));
 }
+
+/// Issue 6: the reader's records get a `_raw` field only when the plan's extraction set
+/// holds it (`Ingestor`): never for W3/W4, always when something reads `_raw` or every
+/// field, or when the events themselves are the results.
+#[test]
+fn the_plan_says_which_searches_see_raw() {
+    let sees_raw = |spl: &str| {
+        let pipeline = minispl_parser::parse(spl, &minispl_parser::Macros::new()).expect("parses");
+        Plan::new(&pipeline, &ctx())
+            .extraction_for("aws:cloudtrail")
+            .contains("_raw")
+    };
+    let ct = "search sourcetype=aws:cloudtrail";
+    for tail in [
+        "stats count by eventSource eventName",
+        "stats count dc(src) by user vendor_region",
+        "spath input=requestParameters | stats count by repositoryName",
+        "rex field=eventName \"(?<verb>[A-Z][a-z]+)\" | stats count by verb",
+        "table eventName user",
+        "eval _raw=\"x\" | stats count by _raw",
+    ] {
+        assert!(!sees_raw(&format!("{ct} | {tail}")), "{tail}");
+    }
+    for tail in [
+        "search PutImage | stats count",
+        "rex \"(?<verb>Put[A-Z][a-z]+)\" | stats count by verb",
+        "regex _raw=\"Put\" | stats count",
+        "spath | stats count by eventVersion",
+        "spath output=v path=eventVersion | stats count by v",
+        "table *",
+        "table _raw",
+        "head 3",
+        "eval x=len(_raw) | stats sum(x)",
+        "fields - _raw",
+        "where searchmatch(\"PutImage\") | stats count",
+        "fillnull | stats count by eventName",
+        "fields eventName",
+        // Conservative: `fields` keeps the internal fields, `_raw` among them, for
+        // whatever follows (SEMANTICS §10).
+        "fields eventName | stats count by eventName",
+    ] {
+        assert!(sees_raw(&format!("{ct} | {tail}")), "{tail}");
+    }
+    assert!(sees_raw(ct));
+}

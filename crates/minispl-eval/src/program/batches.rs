@@ -9,7 +9,7 @@ use super::{build_operators, push_through, Program, Run};
 use crate::commands::stats::StatsOp;
 use crate::commands::Operator;
 use crate::error::EvalError;
-use crate::ingest::Event;
+use crate::ingest::{Event, RawRecord};
 use crate::plan::Kind;
 use crate::reader::Fold;
 use crate::row::Row;
@@ -49,6 +49,9 @@ pub struct Worker {
     /// Row buffers reused from row to row (no allocation per row).
     rows: Vec<Row>,
     spare: Vec<Row>,
+    /// The last row `stats` took, emptied: the next record is ingested into it, so its
+    /// field map's allocation serves record after record (issue 6).
+    free: Option<Row>,
 }
 
 impl Program {
@@ -81,6 +84,19 @@ impl Program {
             .zip(&self.plan.commands)
             .all(|(c, p)| p.kind == Kind::Streaming && keeps_no_state(c));
         per_event.then_some(at)
+    }
+
+    /// [`Program::prepare`] of a raw record borrowed from the reader's block (issue 6),
+    /// ingested into `row` (empty) if given.
+    pub fn prepare_record(
+        &self,
+        record: RawRecord<'_>,
+        row: Option<Row>,
+    ) -> Option<Result<Row, EvalError>> {
+        if !self.plan.reads_index || !self.may_match_text(record.text) {
+            return None;
+        }
+        Some(self.ingestor.ingest_record(record, row))
     }
 
     /// Run over batches made by [`Program::batches`], in input order: the same rows and
@@ -142,10 +158,28 @@ impl Fold for Batches<'_> {
             spans,
             rows: Vec::new(),
             spare: Vec::new(),
+            free: None,
         })
     }
 
     fn add(&self, local: &mut Option<Worker>, acc: &mut Option<Batch>, event: Event) {
+        self.add_prepared(local, acc, |_| self.program.prepare(event));
+    }
+
+    fn add_raw(&self, local: &mut Option<Worker>, acc: &mut Option<Batch>, raw: RawRecord<'_>) {
+        self.add_prepared(local, acc, |free| self.program.prepare_record(raw, free));
+    }
+}
+
+impl Batches<'_> {
+    /// Add to the run what `prepare` makes of an event, given the worker's free row to
+    /// build it in if there is one.
+    fn add_prepared(
+        &self,
+        local: &mut Option<Worker>,
+        acc: &mut Option<Batch>,
+        prepare: impl FnOnce(Option<Row>) -> Option<Result<Row, EvalError>>,
+    ) {
         let batch = acc.get_or_insert_with(|| Batch {
             prepared: self.start(local.as_ref()),
             error: None,
@@ -153,7 +187,8 @@ impl Fold for Batches<'_> {
         if batch.error.is_some() {
             return;
         }
-        let result = match self.program.prepare(event) {
+        let free = local.as_mut().and_then(|w| w.free.take());
+        let result = match prepare(free) {
             None => Ok(()),
             Some(Err(e)) => Err(e),
             Some(Ok(row)) => match (&mut batch.prepared, local.as_mut()) {
@@ -169,9 +204,7 @@ impl Fold for Batches<'_> {
             batch.error = Some(e);
         }
     }
-}
 
-impl Batches<'_> {
     /// Do the workers aggregate (partial `stats` tables) rather than hand on rows?
     pub fn aggregates(&self) -> bool {
         self.stats_at.is_some()
@@ -196,12 +229,19 @@ impl Worker {
         let (ops, spans) = (&mut self.operators[..at], &self.spans[..at]);
         push_through(ops, spans, &mut self.rows, &mut self.spare)?;
         if let Some(stats) = stats_op(&self.operators, at) {
-            for row in self.rows.drain(..) {
+            for row in &self.rows {
                 stats
-                    .add_partial(table, &row)
+                    .add_partial(table, row)
                     .map_err(|e| e.or_at(self.spans[at]))?;
             }
         }
+        // `stats` keeps nothing of a row: empty the last one for the next record
+        // (`retain` keeps the map's capacity) and drop the others.
+        if let Some(mut row) = self.rows.pop() {
+            row.retain(|_, _| false);
+            self.free = Some(row);
+        }
+        self.rows.clear();
         Ok(())
     }
 }

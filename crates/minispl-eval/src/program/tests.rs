@@ -1,5 +1,5 @@
 use super::*;
-use crate::ingest::EventMeta;
+use crate::ingest::{EventMeta, RawRecord};
 use crate::plan::FieldSet;
 use crate::profile::FieldAlias;
 use crate::value::Value;
@@ -420,4 +420,68 @@ fn render_error_points_at_the_span() {
     );
     assert!(rendered.contains("regex does not compile"), "{rendered}");
     assert!(rendered.contains(text), "{rendered}");
+}
+
+/// A one-command-per-stage pipeline parsed from SPL (no macros).
+fn parsed(spl: &str) -> Pipeline {
+    minispl_parser::parse(spl, &minispl_parser::Macros::new()).expect("parses")
+}
+
+/// Issue 6: a raw record borrowed from the reader's block becomes the row its owned
+/// event does, with `_raw` only when the search can see it; the timestamp and the JSON
+/// fields are read from the borrowed text either way, and a reused (emptied) row gives
+/// the same row as a new one.
+#[test]
+fn a_borrowed_record_is_ingested_as_its_owned_event() {
+    let ctx = ctx_with(vec![cloudtrail_like()]);
+    let meta = EventMeta {
+        sourcetype: Some("aws:cloudtrail".into()),
+        source: Some("aws_cloudtrail".into()),
+        ..EventMeta::default()
+    };
+    let record = RawRecord {
+        text: RAW,
+        meta: &meta,
+        json_checked: true,
+    };
+    // The search, whether it sees `_raw`, whether it needs the timestamp.
+    for (spl, sees_raw, timed) in [
+        (
+            "search signature=PutImage | table _time signature awsRegion",
+            false,
+            true,
+        ),
+        (
+            "search sourcetype=aws:cloudtrail | stats count by date_hour signature",
+            false,
+            true,
+        ),
+        ("search PutImage | stats count by signature", true, false),
+        ("search signature=PutImage", true, true),
+        ("search signature=PutImage | table _raw", true, false),
+    ] {
+        let ing = ingestor(&ctx, &parsed(spl));
+        let owned = ing.ingest(record.to_event()).expect("ingests");
+        let borrowed = ing.ingest_record(record, None).expect("ingests");
+        assert_eq!(borrowed, owned, "{spl}");
+        assert_eq!(borrowed.raw().is_some(), sees_raw, "{spl}");
+        assert_eq!(borrowed.time().is_some(), timed, "{spl}");
+        assert_eq!(borrowed.get("signature"), &Value::str("PutImage"), "{spl}");
+        if sees_raw {
+            assert_eq!(borrowed.names().next().map(|n| n.as_str()), Some("_raw"));
+        }
+        let mut reused = borrowed.clone();
+        reused.retain(|_, _| false);
+        let again = ing.ingest_record(record, Some(reused)).expect("ingests");
+        assert_eq!(again, owned, "{spl}: reused row");
+    }
+    // Field pruning off (`--no-optimize`): `_raw` always, the reference path.
+    let off = Arc::new(Context {
+        optimizations: crate::program::Optimizations::none(),
+        ..(*ctx).clone()
+    });
+    let pipeline = parsed("search sourcetype=aws:cloudtrail | stats count by signature");
+    let ing = ingestor(&off, &pipeline);
+    let row = ing.ingest_record(record, None).expect("ingests");
+    assert_eq!(row.raw(), Some(RAW));
 }
