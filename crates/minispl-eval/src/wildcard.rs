@@ -134,6 +134,16 @@ impl Glob {
     }
 
     pub fn is_match(&self, text: &str) -> bool {
+        // The common case of a plain value written as the data has it
+        // (`sourcetype=aws:cloudtrail`, `eventName=...` on every event, issue 6): the
+        // bytes are the pattern's, which matches with or without case folding (the
+        // parts are lower-cased already and lower-casing is idempotent). One `memcmp`
+        // instead of the ASCII check and the byte-by-byte case-insensitive loop.
+        if let [only] = self.parts.as_slice() {
+            if only.as_bytes() == text.as_bytes() {
+                return true;
+            }
+        }
         if self.ignore_case && !text.is_ascii() {
             // Unicode case folding can change byte lengths: compare lower-cased text
             // against the lower-cased parts.
@@ -215,6 +225,16 @@ mod tests {
             ("a*b*c", "aXbYc", true),
             ("ab*ba", "aba", true),
             ("*x*x*", "x", true),
+            // Plain values equal byte for byte (the fast path) or only without case.
+            ("aws:cloudtrail", "aws:cloudtrail", true),
+            ("aws:cloudtrail", "aws:cloudtrail", false),
+            ("AWS:CloudTrail", "AWS:CloudTrail", true),
+            ("AWS:CloudTrail", "AWS:CloudTrail", false),
+            ("AWS:CloudTrail", "aws:cloudtrail", false),
+            ("é", "é", true),
+            ("İ", "İ", true),
+            ("ǅ", "ǅ", true),
+            ("", "", true),
         ] {
             assert_eq!(
                 Glob::new(p, ci).is_match(t),
