@@ -16,6 +16,10 @@ pub struct EventMeta {
     /// search does not need without checking them again (issue 6); the fields are the
     /// same either way. Leave it `false` for text from anywhere else.
     pub json_checked: bool,
+    /// Set by the reader with `json_checked`: the block validator's index of `raw`'s
+    /// top-level members, when it made one (issue 6: extraction looks top-level keys up
+    /// there instead of walking the text). Empty otherwise.
+    pub top: crate::reader::validate::TopIndex,
 }
 
 /// One input event.
@@ -127,7 +131,7 @@ impl Ingestor {
     /// One event as a row.
     pub fn ingest(&self, event: Event) -> Result<Row, EvalError> {
         match event {
-            Event::Raw { raw, meta } => {
+            Event::Raw { raw, mut meta } => {
                 let mut row = Row::with_capacity(16);
                 row.set("_raw", Value::Str(raw));
                 // Without a profile: no extraction, no timestamp (as Splunk without the
@@ -144,13 +148,15 @@ impl Ingestor {
                 }
                 if let Some(p) = profile {
                     let text = if meta.json_checked {
-                        Text::Valid
+                        Text::Indexed(&meta.top)
                     } else {
                         Text::Unchecked
                     };
                     p.profile
                         .apply_with(&mut row, Some(text), &p.wanted, &p.needs, &self.env)?;
                 }
+                // The index's buffer serves the next record read on this thread.
+                std::mem::take(&mut meta.top).recycle();
                 Ok(row)
             }
             Event::Fields { row: fields, meta } => {

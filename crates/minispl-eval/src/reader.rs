@@ -1262,7 +1262,15 @@ fn classify_line(
 fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Scratch) -> Outcome {
     // Raw records: the block validator first, on the bytes; for an ASCII record it is
     // the UTF-8 check as well (issue 6).
+    // The top-level members are indexed for the extraction (issue 6) when the record is
+    // likely to reach it: not when the reader filter drops most records (detections), nor
+    // for an array element (its `_raw` is compacted, so other offsets).
+    let mut top = validate::TopIndex::default();
     let quick = match options.mode {
+        InputMode::Raw if options.filter.is_none() && !element => {
+            top = validate::TopIndex::reuse();
+            validate::quick_indexed(bytes, &mut top)
+        }
         InputMode::Raw => validate::quick(bytes),
         _ => validate::Quick::Unsure,
     };
@@ -1313,6 +1321,7 @@ fn classify(bytes: &[u8], element: bool, options: &ReadOptions, scratch: &mut Sc
                 raw,
                 meta: EventMeta {
                     json_checked: true,
+                    top,
                     ..options.meta.clone()
                 },
             })

@@ -18,6 +18,7 @@
 //! also decides what is invalid. So it can never accept what was rejected before.
 
 use crate::plan::{BuildFxHasher, FieldSet};
+use crate::reader::validate::{Member, TopIndex};
 use crate::value::Value;
 use std::collections::{BTreeSet, HashMap};
 
@@ -244,7 +245,7 @@ impl Scanned {
 
 /// What the caller knows of the text it asks to scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
+pub enum Text<'a> {
     /// Anything: the scanner checks the grammar of everything it reads.
     Unchecked,
     /// `serde_json` accepts it (as the reader makes sure of every raw record it hands
@@ -252,6 +253,10 @@ pub enum Text {
     /// (`extract::skip`, issue 6). What the scanner walks is still checked, so the
     /// answer is that of the `serde_json` walk as for unchecked text.
     Valid,
+    /// Valid, and the block validator's index of its top-level members (issue 6): the
+    /// top-level keys are looked up there, not walked. Used only if it is the index of
+    /// this text (see [`TopIndex::members_of`]), else as [`Text::Valid`].
+    Indexed(&'a TopIndex),
 }
 
 /// The leaves of the JSON object `raw` that `sel` selects, or `None` when the scanner is
@@ -261,31 +266,53 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Scanned> {
 }
 
 /// [`scan`], told what is known of the text.
-pub fn scan_text(raw: &str, sel: &Selector, text: Text) -> Option<Scanned> {
-    let b = raw.as_bytes();
+pub fn scan_text(raw: &str, sel: &Selector, text: Text<'_>) -> Option<Scanned> {
+    if let Text::Indexed(index) = text {
+        if let Some(members) = index.members_of(raw) {
+            return scan_indexed(raw, sel, members, index.backslash());
+        }
+    }
+    let mut s = Scanner::new(raw, sel, text != Text::Unchecked);
     // Control bytes: inside a string the search for its end stops at one (unsure);
     // between tokens only spaces are accepted, so a tab or newline there is unsure too.
-    let mut s = Scanner {
-        text: raw,
-        b,
-        i: 0,
-        sel,
-        out: Vec::new(),
-        slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
-        fast_skip: text == Text::Valid && super::skip::available(),
-        found: Vec::new(),
-        found_ids: HashMap::default(),
-    };
     s.ws();
     if s.peek() != Some(b'{') {
         return None;
     }
     s.walk(0, 0)?;
     s.ws();
-    (s.i == b.len()).then_some(Scanned {
-        leaves: s.out,
-        found: s.found,
-    })
+    (s.i == s.b.len()).then(|| s.into_scanned())
+}
+
+/// [`scan`] of a valid record whose top-level object has the `members` the block
+/// validator found (in document order, repeated keys included; `backslash` false when no
+/// key can hold an escape): the value of a top-level key is only read when a selected
+/// name lies in it, from where the index says it starts (issue 6: no walk and no skip at
+/// the top level). The same answer as the walk of the whole text, which the callers'
+/// differential tests check.
+pub fn scan_indexed(
+    raw: &str,
+    sel: &Selector,
+    members: &[Member],
+    backslash: bool,
+) -> Option<Scanned> {
+    let mut s = Scanner::new(raw, sel, true);
+    let top = sel.states.first()?;
+    for m in members {
+        let (key, value) = (m.key(), m.value());
+        let escaped = backslash && s.b.get(key.clone())?.contains(&b'\\');
+        s.i = value.start;
+        s.member(top, 0, 0, key.start, key.end, escaped, |s| {
+            s.i = value.end;
+            Some(())
+        })?;
+        // A walked value ends where the validator says (else a bug: the walk decides).
+        debug_assert_eq!(s.i, value.end, "{raw}");
+        if s.i != value.end {
+            return None;
+        }
+    }
+    Some(s.into_scanned())
 }
 
 struct Scanner<'a> {
@@ -303,7 +330,29 @@ struct Scanner<'a> {
     found_ids: HashMap<String, u32, BuildFxHasher>,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `raw`; `valid` when `raw` is known to be valid JSON.
+    fn new(raw: &'a str, sel: &'a Selector, valid: bool) -> Scanner<'a> {
+        Scanner {
+            text: raw,
+            b: raw.as_bytes(),
+            i: 0,
+            sel,
+            out: Vec::new(),
+            slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+            fast_skip: valid && super::skip::available(),
+            found: Vec::new(),
+            found_ids: HashMap::default(),
+        }
+    }
+
+    fn into_scanned(self) -> Scanned {
+        Scanned {
+            leaves: self.out,
+            found: self.found,
+        }
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -475,28 +524,9 @@ impl Scanner<'_> {
         let st = sel.states.get(state as usize)?;
         match self.token()? {
             b'{' => self.object(depth, |s, start, end, escaped| {
-                // An escaped key would have to be decoded before matching, and an empty
-                // one makes serde's path rules special (`""` at the top): both are rare
-                // enough to leave to serde.
-                if escaped || start == end {
-                    return None;
-                }
-                let b = s.b;
-                let key = &b[start..end];
-                if st.capture.iter().any(|rest| key.starts_with(rest)) {
-                    let mut path = String::with_capacity(st.path.len() + key.len() + 32);
-                    path.push_str(&st.path);
-                    if state != 0 {
-                        path.push('.');
-                    }
-                    path.push_str(s.text.get(start..end)?);
-                    s.capture(&mut path, depth + 1)
-                } else {
-                    match st.next(key) {
-                        Some(next) => s.walk(next, depth + 1),
-                        None => s.skip_value(depth + 1),
-                    }
-                }
+                s.member(st, state, depth, start, end, escaped, |s| {
+                    s.skip_value(depth + 1)
+                })
             }),
             b'[' => {
                 if st.array_capture {
@@ -513,6 +543,46 @@ impl Scanner<'_> {
                     self.emit(state, text);
                 }
                 Some(())
+            }
+        }
+    }
+
+    /// The value at `self.i` of the member whose key is `b[start..end]` (`escaped`: with
+    /// an escape) in an object at `state` (`st`, at `depth`): walked or captured when a
+    /// selected name may lie in it, else stepped over by `skip`. One piece for the walk
+    /// and the indexed top level ([`scan_indexed`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn member(
+        &mut self,
+        st: &State,
+        state: u32,
+        depth: usize,
+        start: usize,
+        end: usize,
+        escaped: bool,
+        skip: impl FnOnce(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        // An escaped key would have to be decoded before matching, and an empty one
+        // makes serde's path rules special (`""` at the top): both are rare enough to
+        // leave to serde.
+        if escaped || start == end {
+            return None;
+        }
+        let b = self.b;
+        let key = &b[start..end];
+        if st.capture.iter().any(|rest| key.starts_with(rest)) {
+            let mut path = String::with_capacity(st.path.len() + key.len() + 32);
+            path.push_str(&st.path);
+            if state != 0 {
+                path.push('.');
+            }
+            path.push_str(self.text.get(start..end)?);
+            self.capture(&mut path, depth + 1)
+        } else {
+            match st.next(key) {
+                Some(next) => self.walk(next, depth + 1),
+                None => skip(self),
             }
         }
     }
