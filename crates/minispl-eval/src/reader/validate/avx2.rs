@@ -94,17 +94,17 @@ pub(super) unsafe fn check(b: &[u8]) -> Option<bits::Valid> {
     bits::check(b, &mut stage1(), &mut bits::NoIndex)
 }
 
-/// [`check`], also indexing the top-level members into `members`, and whether they are
-/// complete (a function of its own, not a generic one: the plain check stays compiled
-/// as it was; the recorder is a local, kept in registers; issue 6).
+/// [`check`], also indexing the top-level members into `members`, and how many there
+/// are when they are complete (a function of its own, not a generic one: the plain
+/// check stays compiled as it was; the recorder is a local, kept in registers; issue 6).
 ///
 /// # Safety
 /// As for [`check`].
 #[target_feature(enable = "avx2,pclmulqdq,bmi1")]
 pub(super) unsafe fn check_indexed(
     b: &[u8],
-    members: &mut Vec<bits::Member>,
-) -> (Option<bits::Valid>, bool) {
+    members: &mut [bits::Member],
+) -> (Option<bits::Valid>, Option<usize>) {
     let mut record = bits::Index::new(members);
     let valid = bits::check(b, &mut stage1(), &mut record);
     (valid, record.complete())

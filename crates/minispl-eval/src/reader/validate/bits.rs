@@ -281,37 +281,43 @@ impl Record for NoIndex {
     fn finish(&mut self, _: &[u8]) {}
 }
 
-/// The members of the top-level object, written to `members` (cleared first; complete
+/// The members of the top-level object, written to the start of `members` (complete
 /// only when [`Index::complete`] says so). Member `k` has the `k`-th key opening and
 /// closing quotes at depth 1; its value ends 2 bytes before the next key (at its `,"`:
 /// no whitespace between tokens here) or at the final `}`.
+///
+/// A slice the caller sized (no push per member, issue 6: the bounds and the count stay
+/// in registers): a document of `n` bytes has at most `n / 5 + 1` members (`"":0,`).
 pub(super) struct Index<'a> {
-    members: &'a mut Vec<Member>,
+    members: &'a mut [Member],
+    /// Members whose key's opening (resp. closing) quote was seen.
+    count: usize,
+    keys_closed: usize,
     /// The current block's bytes at depth 1 (in the top-level container).
     depth1: u64,
     /// All ones when the previous block ended at depth 1.
     carry: u64,
-    /// Members whose key's closing quote was seen.
-    keys_closed: usize,
     /// Set by [`Record::finish`]: the document was accepted, is an object, and
     /// `members` holds all its members.
     complete: bool,
 }
 
 impl<'a> Index<'a> {
-    pub fn new(members: &'a mut Vec<Member>) -> Index<'a> {
+    pub fn new(members: &'a mut [Member]) -> Index<'a> {
         Index {
             members,
+            count: 0,
+            keys_closed: 0,
             depth1: 0,
             carry: 0,
-            keys_closed: 0,
             complete: false,
         }
     }
 
-    /// Whether `members` is the whole index of the document [`check`] accepted.
-    pub fn complete(&self) -> bool {
-        self.complete
+    /// How many members the document [`check`] accepted has, if they are all in
+    /// `members`.
+    pub fn complete(&self) -> Option<usize> {
+        self.complete.then_some(self.count)
     }
 }
 
@@ -320,7 +326,8 @@ impl Record for Index<'_> {
 
     #[inline(always)]
     fn start(&mut self) {
-        self.members.clear();
+        self.count = 0;
+        self.keys_closed = 0;
         self.complete = false;
     }
 
@@ -346,10 +353,10 @@ impl Record for Index<'_> {
         // Opening quotes first: a key closing in this block may open in it.
         let mut opens = key_open & top;
         while opens != 0 {
-            self.members.push(Member {
-                key: at(opens) + 1,
-                ..Member::default()
-            });
+            if let Some(m) = self.members.get_mut(self.count) {
+                m.key = at(opens) + 1;
+            }
+            self.count += 1;
             opens &= opens - 1;
         }
         let mut closes = key_close & top;
@@ -366,12 +373,15 @@ impl Record for Index<'_> {
     fn finish(&mut self, b: &[u8]) {
         // Only an object has members; the values' ends follow from the next keys (the
         // validator checked the `,` between them, issue 6: no loop over the commas).
-        if b.first() != Some(&b'{') || self.keys_closed != self.members.len() {
+        let Some(members) = self.members.get_mut(..self.count) else {
+            return; // more members than room: the caller sized the slice too small
+        };
+        if b.first() != Some(&b'{') || self.keys_closed != self.count {
             return;
         }
         // `b.len()` fits in a u32 (checked by `check`).
         let mut end = (b.len() - 1) as u32;
-        for m in self.members.iter_mut().rev() {
+        for m in members.iter_mut().rev() {
             m.value_end = end;
             end = m.key - 2;
         }

@@ -61,17 +61,22 @@ pub fn quick(bytes: &[u8]) -> Quick<'_> {
 /// index is kept only when the answer is [`Quick::Ascii`] or [`Quick::Valid`] and the
 /// value is an object; otherwise `index` says there is none. Its buffer is reused.
 pub fn quick_indexed<'a>(bytes: &'a [u8], index: &mut TopIndex) -> Quick<'a> {
-    let mut complete = false;
-    let members = &mut index.members;
+    // Room for the most members a record this long can have; the buffer only grows.
+    let room = bytes.len() / 5 + 1;
+    if index.members.len() < room {
+        index.members.resize(room, Member::default());
+    }
+    let mut count = None;
+    let members = &mut index.members[..];
     let (quick, valid) = quick_with(bytes, |value| {
         let valid;
-        (valid, complete) = block_check_indexed(value, members);
+        (valid, count) = block_check_indexed(value, members);
         valid
     });
-    let first = bytes.len() - bytes.trim_ascii_start().len();
     // Offsets are u32s: a longer text (never a record) has no index.
-    index.indexed = valid.is_some() && complete && u32::try_from(bytes.len()).is_ok();
-    if index.indexed && first != 0 {
+    index.count = count.filter(|_| valid.is_some() && u32::try_from(bytes.len()).is_ok());
+    let first = bytes.len() - bytes.trim_ascii_start().len();
+    if first != 0 {
         // Offsets in `bytes`, not in the value (JSON whitespace before it is rare).
         index.shift(first as u32);
     }
@@ -158,7 +163,10 @@ fn block_check(bytes: &[u8]) -> Option<bits::Valid> {
 /// [`block_check`], indexing the top-level members; whether the index is complete.
 #[inline]
 #[allow(unsafe_code)] // calls the AVX2 entry after detecting its features.
-fn block_check_indexed(bytes: &[u8], members: &mut Vec<Member>) -> (Option<bits::Valid>, bool) {
+fn block_check_indexed(
+    bytes: &[u8],
+    members: &mut [Member],
+) -> (Option<bits::Valid>, Option<usize>) {
     #[cfg(target_arch = "x86_64")]
     if simd_available() {
         // SAFETY: the features `avx2::check_indexed` is compiled for were detected just
@@ -166,7 +174,7 @@ fn block_check_indexed(bytes: &[u8], members: &mut Vec<Member>) -> (Option<bits:
         return unsafe { avx2::check_indexed(bytes, members) };
     }
     let _ = (bytes, members);
-    (None, false)
+    (None, None)
 }
 
 pub use bits::Member;
@@ -188,9 +196,10 @@ impl Member {
 /// from record to record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TopIndex {
+    /// The members at the start (a buffer sized for the longest record so far).
     members: Vec<Member>,
-    /// Whether `members` is the index of the last record given to [`quick_indexed`].
-    indexed: bool,
+    /// How many members the last record given to [`quick_indexed`] has, if indexed.
+    count: Option<usize>,
     /// That record's length.
     len: usize,
     /// Some key or value may hold a backslash (`false`: certainly none).
@@ -205,7 +214,8 @@ thread_local! {
 impl TopIndex {
     /// Move the offsets by `by` (the value began `by` bytes into the record).
     fn shift(&mut self, by: u32) {
-        for m in &mut self.members {
+        let count = self.count.unwrap_or(0);
+        for m in self.members.iter_mut().take(count) {
             m.key += by;
             m.key_end += by;
             m.value_end += by;
@@ -232,7 +242,8 @@ impl TopIndex {
     /// The members, if the last record given to [`quick_indexed`] was indexed and is
     /// `text` (same length: the caller hands the same text on).
     pub fn members_of(&self, text: &str) -> Option<&[Member]> {
-        (self.indexed && self.len == text.len()).then_some(&self.members[..])
+        let count = self.count.filter(|_| self.len == text.len())?;
+        self.members.get(..count)
     }
 
     /// Whether some key or value of the indexed record may hold a backslash (an escape):

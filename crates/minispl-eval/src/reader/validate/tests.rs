@@ -75,13 +75,15 @@ fn portable_index(t: &str) -> Option<Vec<Member>> {
     let value = t
         .trim_start_matches(JSON_SPACE)
         .trim_end_matches(JSON_SPACE);
-    let mut index = TopIndex::default();
+    let mut index = TopIndex {
+        members: vec![Member::default(); t.len() / 5 + 1],
+        ..TopIndex::default()
+    };
     let mut record = bits::Index::new(&mut index.members);
     bits::check(value.as_bytes(), &mut Portable::default(), &mut record)?;
-    if !record.complete() {
-        return None;
-    }
+    index.count = Some(record.complete()?);
     index.shift((t.len() - t.trim_start_matches(JSON_SPACE).len()) as u32);
+    index.members.truncate(index.count?);
     Some(index.members)
 }
 
@@ -100,7 +102,7 @@ fn check_index(t: &str) {
     if let Some(members) = &by_portable {
         let index = TopIndex {
             members: members.clone(),
-            indexed: true,
+            count: Some(members.len()),
             len: t.len(),
             backslash: t.contains('\\'),
         };
