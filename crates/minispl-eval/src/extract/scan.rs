@@ -916,6 +916,35 @@ mod tests {
         })
     }
 
+    /// The scanner told the validator's index of the top-level members (issue 6), when
+    /// the block validator makes one for `doc`: it must answer exactly as the walk of
+    /// valid text (the same fields, order and values, and unsure on the same records),
+    /// and the extraction through it as through the walk. `None` without an index.
+    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Vec<(String, Vec<String>)>>> {
+        let mut index = crate::reader::validate::TopIndex::default();
+        crate::reader::validate::quick_indexed(doc.as_bytes(), &mut index);
+        index.members_of(doc)?;
+        let sel = wanted.selector();
+        let got = scan_text(doc, sel, Text::Indexed(&index)).map(|scanned| {
+            scanned
+                .into_fields(sel)
+                .into_iter()
+                .map(|(name, v)| (name, v.to_strings()))
+                .collect()
+        });
+        assert_eq!(
+            got,
+            scanned_valid(doc, wanted),
+            "indexed vs walk: {doc} / {wanted}"
+        );
+        assert_eq!(
+            crate::extract::extract_values(doc, wanted, Text::Indexed(&index)),
+            crate::extract::extract_values(doc, wanted, Text::Unchecked),
+            "{doc} / {wanted}"
+        );
+        Some(got)
+    }
+
     /// What the reader accepts as a raw record (the meaning of [`Text::Valid`]).
     fn valid(doc: &str) -> bool {
         serde_json::from_str::<serde::de::IgnoredAny>(doc).is_ok()
@@ -973,6 +1002,12 @@ mod tests {
             assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
             assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
             assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+            if crate::extract::skip::available() {
+                // Without exponents, which the block validator leaves to serde_json.
+                let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
+                let indexed = scanned_indexed(&plain, wanted).expect("indexed");
+                assert!(indexed.is_some(), "{wanted}");
+            }
         }
         // Spot checks of the rules the comparison relies on.
         let got = scanned(CLOUDTRAIL, &sets[6]).expect("scans");
@@ -989,6 +1024,69 @@ mod tests {
         assert_eq!(get("g"), Some(vec!["1000.0".to_string()]));
         assert_eq!(get("f"), Some(vec!["1.0".to_string()]));
         assert_eq!(get("big"), Some(vec!["18446744073709551615".to_string()]));
+    }
+
+    /// The index in the places it could differ from the walk: no members, an empty or
+    /// escaped top-level key (unsure either way), repeated keys, a pattern at the top,
+    /// brackets and separators inside strings, wanted containers across block
+    /// boundaries, whitespace around the object.
+    #[test]
+    fn indexed_top_level_equals_the_walk() {
+        if !crate::extract::skip::available() {
+            return;
+        }
+        let pad = "x".repeat(40);
+        let mut docs: Vec<String> = [
+            r#"{}"#,
+            r#"{"":"empty key","a":"1"}"#,
+            r#"{"a":"1","k\"q":"escaped key"}"#,
+            r#"{"k\u0061":"escaped, decodes to ka","a":"1"}"#,
+            r#"{"a":"1","b":{"a":"2"},"a":["3",{"x":"4"}],"a":null,"a":"5"}"#,
+            r#"{"a.b":"dotted","a":{"b":"nested"},"ab":"x","a{}":"braced"}"#,
+            r#"{"s":"{,:}[]\"","a":"}{","b":[",",":"],"t":"\\"}"#,
+            r#"{"requestParameters":{"a":{"b":[1,2]},"c":"d"},"a":true,"b":false}"#,
+            r#"{"a":1.5,"b":-0,"c":123456789012345678901234,"d":0.1}"#,
+            "  {\"a\":\"1\",\"b\":\"2\"}  ",
+            r#"{"é":"中","a":"😀"}"#,
+        ]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+        for n in 0..130 {
+            let p = &pad[..n % 40];
+            let q = "q".repeat(n);
+            docs.push(format!(
+                r#"{{"{q}":"{p}","a":{{"b":["{p}",{{"c":"{q}"}}]}},"b":"{p}","requestParameters":{{"{p}x":[{{}}]}}}}"#
+            ));
+        }
+        let sets = [
+            set(&["a", "b", "a.b", "a{}", "a{}.x", "a.b{}", "a.b{}.c", "ka"]),
+            set(&["requestParameters.*", "a*", "s", "t"]),
+            set(&["", "k\"q", "é", "c", "d"]),
+            FieldSet::none(),
+        ];
+        let mut indexed = 0;
+        for doc in &docs {
+            assert!(valid(doc), "{doc}");
+            for wanted in &sets {
+                // (compares with the walk and the extraction)
+                if scanned_indexed(doc, wanted).is_some() {
+                    indexed += 1;
+                }
+            }
+        }
+        assert_eq!(indexed, docs.len() * sets.len(), "every document indexed");
+        // The unsure answers are the walk's: the caller asks serde.
+        let wanted = set(&["a"]);
+        for doc in [&docs[1], &docs[2], &docs[3]] {
+            assert_eq!(scanned_indexed(doc, &wanted), Some(None), "{doc}");
+        }
+        // Repeated keys: one multivalue in document order (`a{}` is not wanted, so the
+        // array is not `a`'s value; `null` is absent).
+        assert_eq!(
+            scanned_indexed(&docs[4], &wanted),
+            Some(Some(vec![("a".to_string(), vec!["1".into(), "5".into()])]))
+        );
     }
 
     #[test]
@@ -1049,6 +1147,8 @@ mod tests {
                     if let Some(got) = scanned_valid(doc, wanted) {
                         assert_eq!(Some(got), expected, "valid: {doc} / {wanted}");
                     }
+                    // (compares with the walk itself)
+                    scanned_indexed(doc, wanted);
                 }
                 assert_eq!(
                     crate::extract::flatten_text(doc, wanted),
@@ -1118,6 +1218,12 @@ mod tests {
             assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
             assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
             assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+            if crate::extract::skip::available() {
+                // Without exponents, which the block validator leaves to serde_json.
+                let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
+                let indexed = scanned_indexed(&plain, wanted).expect("indexed");
+                assert!(indexed.is_some(), "{wanted}");
+            }
         }
         let got = scanned(CLOUDTRAIL, &sets[1]).expect("scans");
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
@@ -1360,6 +1466,7 @@ mod tests {
                         if let Some(got) = scanned_valid(&doc, &wanted) {
                             prop_assert_eq!(Some(got), expected, "valid");
                         }
+                        scanned_indexed(&doc, &wanted);
                     }
                 }
             }
