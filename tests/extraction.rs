@@ -7,9 +7,9 @@
 mod common;
 
 use minispl::eval::extract::{extract_values, flatten_text, flatten_text_serde, scan};
-use minispl::eval::reader::validate;
 use minispl::eval::json;
 use minispl::eval::plan::FieldSet;
+use minispl::eval::reader::validate;
 
 fn generated_records(records: u64) -> Vec<String> {
     common::generated_lines(records)
