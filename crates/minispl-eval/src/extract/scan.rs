@@ -300,7 +300,9 @@ pub fn scan_indexed(
     let top = sel.states.first()?;
     for m in members {
         let (key, value) = (m.key(), m.value());
-        let escaped = backslash && s.b.get(key.clone())?.contains(&b'\\');
+        // In bounds (`member` slices the key); looked at only if the record has a `\`.
+        let key_bytes = s.b.get(key.clone())?;
+        let escaped = backslash && key_bytes.contains(&b'\\');
         s.i = value.start;
         s.member(top, 0, 0, key.start, key.end, escaped, |s| {
             s.i = value.end;

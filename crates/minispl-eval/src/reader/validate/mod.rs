@@ -75,7 +75,7 @@ pub fn quick_indexed<'a>(bytes: &'a [u8], index: &mut TopIndex) -> Quick<'a> {
     });
     // Offsets are u32s: a longer text (never a record) has no index.
     index.count = count.filter(|_| valid.is_some() && u32::try_from(bytes.len()).is_ok());
-    let first = bytes.len() - bytes.trim_ascii_start().len();
+    let first = bytes.iter().position(|c| !is_json_space(c)).unwrap_or(0);
     if first != 0 {
         // Offsets in `bytes`, not in the value (JSON whitespace before it is rare).
         index.shift(first as u32);
@@ -85,22 +85,29 @@ pub fn quick_indexed<'a>(bytes: &'a [u8], index: &mut TopIndex) -> Quick<'a> {
     quick
 }
 
+/// JSON's whitespace (what serde_json skips around a value).
+fn is_json_space(c: &u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// [`quick`] with the block validator `check` (plain or indexing); also its verdict.
 #[inline(always)]
 fn quick_with<'a>(
     bytes: &'a [u8],
     check: impl FnOnce(&[u8]) -> Option<bits::Valid>,
 ) -> (Quick<'a>, Option<bits::Valid>) {
-    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-    let Some(first) = bytes.iter().position(|c| !is_space(c)) else {
+    let Some(first) = bytes.iter().position(|c| !is_json_space(c)) else {
         return (Quick::Unsure, None);
     };
-    let last = bytes.iter().rposition(|c| !is_space(c)).unwrap_or(first);
+    let last = bytes
+        .iter()
+        .rposition(|c| !is_json_space(c))
+        .unwrap_or(first);
     let valid = check(&bytes[first..=last]);
     let quick = match valid {
         Some(bits::Valid {
             ascii: true,
             backslash,
-            ..
         }) => Quick::Ascii {
             text: ascii_text(bytes),
             backslash,
