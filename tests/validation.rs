@@ -29,3 +29,20 @@ fn generated_records_take_the_fast_path() {
     }
     assert_eq!(lines.len(), 5_000);
 }
+
+/// Issue 6: the block validator's index of the top-level members, for every generated
+/// record, agrees with serde_json (keys, values, order, spans).
+#[test]
+fn generated_records_are_indexed_as_serde_reads_them() {
+    if validate::simd_certainly_valid("{}").is_none() {
+        return; // no block validator on this CPU, so no index
+    }
+    let mut index = validate::TopIndex::default();
+    for (n, line) in common::generated_lines(3_000).iter().enumerate() {
+        let quick = validate::quick_indexed(line.as_bytes(), &mut index);
+        assert_eq!(quick, validate::quick(line.as_bytes()), "record {}", n + 1);
+        if let Err(e) = validate::index_agrees_with_serde(line, &index) {
+            panic!("record {}: {e}", n + 1);
+        }
+    }
+}

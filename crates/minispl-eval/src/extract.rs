@@ -66,7 +66,11 @@ pub fn flatten_text(raw: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<Str
 /// [`flatten_text`] with each field's values as the field value (`Value::multi`): what a
 /// row receives. `text` says whether `raw` is known to be valid JSON (the same answer
 /// either way, faster when it is).
-pub fn extract_values(raw: &str, wanted: &FieldSet, text: Text) -> Option<Vec<(FieldName, Value)>> {
+pub fn extract_values(
+    raw: &str,
+    wanted: &FieldSet,
+    text: Text<'_>,
+) -> Option<Vec<(FieldName, Value)>> {
     if scan::serves(wanted) {
         let sel = wanted.selector();
         if let Some(scanned) = scan::scan_text(raw, sel, text) {

@@ -1,5 +1,6 @@
 //! Events as they are fed in, before the search-time layer turns them into rows.
 
+use crate::reader::validate::TopIndex;
 use crate::row::Row;
 
 /// The default fields whoever feeds an event sets (CLOUDTRAIL.md §1). Shared strings:
@@ -42,6 +43,10 @@ pub struct RawRecord<'a> {
     pub meta: &'a EventMeta,
     /// `text` is JSON `serde_json` accepts (see [`EventMeta::json_checked`]).
     pub json_checked: bool,
+    /// With `json_checked`: the block validator's index of `text`'s top-level members,
+    /// when it made one (issue 6: extraction looks top-level keys up there instead of
+    /// walking the text).
+    pub index: Option<&'a TopIndex>,
 }
 
 impl RawRecord<'_> {
@@ -171,8 +176,12 @@ impl Ingestor {
     pub fn ingest(&self, event: Event) -> Result<Row, EvalError> {
         match event {
             Event::Raw { raw, meta } => {
-                let checked = meta.json_checked;
-                self.ingest_text(Cow::Owned(raw), &meta, checked, None)
+                let check = if meta.json_checked {
+                    Text::Valid
+                } else {
+                    Text::Unchecked
+                };
+                self.ingest_text(Cow::Owned(raw), &meta, check, None)
             }
             Event::Fields { row: fields, meta } => {
                 let mut row = fields;
@@ -200,8 +209,12 @@ impl Ingestor {
     /// that ingests record after record hands back the previous row's allocation
     /// (issue 6).
     pub fn ingest_record(&self, record: RawRecord<'_>, row: Option<Row>) -> Result<Row, EvalError> {
-        let text = Cow::Borrowed(record.text);
-        self.ingest_text(text, record.meta, record.json_checked, row)
+        let check = match (record.json_checked, record.index) {
+            (true, Some(index)) => Text::Indexed(index),
+            (true, None) => Text::Valid,
+            (false, _) => Text::Unchecked,
+        };
+        self.ingest_text(Cow::Borrowed(record.text), record.meta, check, row)
     }
 
     /// A raw event's row: `_raw` (when the search can see it), the default fields, and
@@ -210,7 +223,7 @@ impl Ingestor {
         &self,
         raw: Cow<'_, str>,
         meta: &EventMeta,
-        checked: bool,
+        check: Text<'_>,
         row: Option<Row>,
     ) -> Result<Row, EvalError> {
         let mut row = row.unwrap_or_else(|| Row::with_capacity(16));
@@ -234,11 +247,6 @@ impl Ingestor {
             None => set_default_fields(&mut row, meta),
         }
         if let Some(p) = profile {
-            let check = if checked {
-                Text::Valid
-            } else {
-                Text::Unchecked
-            };
             let text = EventText {
                 text: unkept.as_deref(),
                 check,

@@ -165,13 +165,13 @@ pub struct EventText<'a> {
     /// The text, when the row has no `_raw` holding it (issue 6: the reader's records
     /// become `_raw` only when the search can see it); `None`: the row's `_raw`.
     pub text: Option<&'a str>,
-    /// Whether the text is known to be valid JSON.
-    pub check: extract::Text,
+    /// Whether the text is known to be valid JSON (and indexed).
+    pub check: extract::Text<'a>,
 }
 
 impl EventText<'_> {
     /// The row's `_raw` is the event's text.
-    pub fn in_row(check: extract::Text) -> EventText<'static> {
+    pub fn in_row(check: extract::Text<'_>) -> EventText<'_> {
         EventText { text: None, check }
     }
 

@@ -34,7 +34,7 @@
 pub mod validate;
 
 use crate::ingest::{Event, EventMeta, RawRecord};
-use crate::prefilter::{Prefilter, Scratch};
+use crate::prefilter::{self, Prefilter};
 use crate::row::Row;
 use crate::value::{format_number, Value};
 use serde_json::Value as Json;
@@ -120,7 +120,7 @@ impl RecordFilter {
 
     /// May the raw record `raw` match one of the searches? `plain`: `raw` is known to be
     /// ASCII without a backslash (see [`Scratch::load_plain`]).
-    pub fn keeps(&self, raw: &str, plain: bool, scratch: &mut Scratch) -> bool {
+    pub fn keeps(&self, raw: &str, plain: bool, scratch: &mut prefilter::Scratch) -> bool {
         if plain {
             scratch.load_plain(raw);
         } else {
@@ -510,9 +510,23 @@ struct Ctx<'a, F: Fold> {
     fold: &'a F,
     local: F::Local,
     sink: &'a mut dyn FnMut(F::Acc),
-    /// The filter's prepared text, reused from record to record.
+    /// Reused from record to record.
     scratch: Scratch,
 }
+
+/// What a reading thread reuses from record to record (issue 6: nothing allocated per
+/// record): the filter's prepared text, and the block validator's index of the last
+/// record's top-level members, which the extraction of that record reads.
+#[derive(Default)]
+struct Scratch {
+    filter: prefilter::Scratch,
+    top: validate::TopIndex,
+}
+
+/// Longest record indexed for the extraction: the index takes up to 2.4 bytes per byte
+/// of record (`validate::quick_indexed`), so a huge record is walked instead (peak
+/// memory, issue 6).
+const MAX_INDEXED_BYTES: usize = 1 << 20;
 
 impl<F: Fold> Ctx<'_, F> {
     fn read_any(&mut self, input: Box<dyn Read + '_>) -> Result<(), ReadError> {
@@ -968,8 +982,13 @@ impl<F: Fold> Ctx<'_, F> {
         location: &dyn Fn() -> String,
         element: bool,
     ) -> Result<(), ReadError> {
-        let outcome = classify(bytes, element, self.options, &mut self.scratch);
-        self.apply(outcome, location)
+        // The outcome may borrow the scratch (the record's index) while `apply` hands it
+        // on: the scratch is moved out for that time (a few words, no allocation).
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let outcome = classify(bytes, element, self.options, &mut scratch);
+        let applied = self.apply(outcome, location);
+        self.scratch = scratch;
+        applied
     }
 
     /// Account for one record's outcome, in input order: an event is a run of one.
@@ -1256,7 +1275,7 @@ fn classify_line<'a>(
     mut line: &'a [u8],
     cap: usize,
     options: &'a ReadOptions,
-    scratch: &mut Scratch,
+    scratch: &'a mut Scratch,
 ) -> Option<Outcome<'a>> {
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
@@ -1277,11 +1296,16 @@ fn classify<'a>(
     bytes: &'a [u8],
     element: bool,
     options: &'a ReadOptions,
-    scratch: &mut Scratch,
+    scratch: &'a mut Scratch,
 ) -> Outcome<'a> {
     // Raw records: the block validator first, on the bytes; for an ASCII record it is
     // the UTF-8 check as well (issue 6).
+    // The top-level members are indexed for the extraction (issue 6) when the record is
+    // likely to reach it: not when the reader filter drops most records (detections), nor
+    // for an array element (its `_raw` is compacted, so other offsets).
+    let index = options.filter.is_none() && !element && bytes.len() <= MAX_INDEXED_BYTES;
     let quick = match options.mode {
+        InputMode::Raw if index => validate::quick_indexed(bytes, &mut scratch.top),
         InputMode::Raw => validate::quick(bytes),
         _ => validate::Quick::Unsure,
     };
@@ -1323,7 +1347,7 @@ fn classify<'a>(
                         ..
                     }
                 );
-                if !filter.keeps(raw, plain, scratch) {
+                if !filter.keeps(raw, plain, &mut scratch.filter) {
                     return Outcome::Filtered;
                 }
             }
@@ -1331,6 +1355,7 @@ fn classify<'a>(
                 text,
                 meta: &options.meta,
                 json_checked: true,
+                index: index.then_some(&scratch.top),
             };
             match compacted {
                 // An array element's compact text is not in the block: owned.
@@ -1994,6 +2019,81 @@ mod tests {
         let parsed = minispl_parser::parse(spl, &minispl_parser::Macros::new()).expect("parses");
         let prefilter = Prefilter::derive(&parsed, &crate::program::Context::default());
         RecordFilter::any_of([prefilter]).expect("a non-trivial prefilter")
+    }
+
+    /// What a fold is handed for each borrowed record: its text and how many top-level
+    /// members its index has (`None`: no index).
+    struct Indexes;
+
+    impl Fold for Indexes {
+        type Local = ();
+        type Acc = Vec<(String, Option<usize>)>;
+        fn local(&self) {}
+        fn add(&self, _: &mut (), acc: &mut Option<Self::Acc>, event: Event) {
+            if let Event::Raw { raw, .. } = event {
+                acc.get_or_insert_with(Vec::new).push((raw, None));
+            }
+        }
+        fn add_raw(&self, _: &mut (), acc: &mut Option<Self::Acc>, raw: RawRecord<'_>) {
+            let members = raw
+                .index
+                .and_then(|i| i.members_of(raw.text))
+                .map(<[_]>::len);
+            acc.get_or_insert_with(Vec::new)
+                .push((raw.text.to_string(), members));
+        }
+    }
+
+    fn indexes(input: &str, options: &ReadOptions) -> Vec<(String, Option<usize>)> {
+        let mut out = Vec::new();
+        for threads in [0, 2] {
+            let options = ReadOptions {
+                threads,
+                ..options.clone()
+            };
+            let mut got = Vec::new();
+            let mut report = ReadReport::default();
+            read_stream_fold(
+                "-",
+                &mut input.as_bytes(),
+                &options,
+                &mut report,
+                &Indexes,
+                &mut |run| got.extend(run),
+            )
+            .expect("reads");
+            if threads != 0 {
+                assert_eq!(got, out, "with {threads} reader threads");
+            }
+            out = got;
+        }
+        out
+    }
+
+    #[test]
+    fn borrowed_records_carry_their_own_index_unless_filtered() {
+        // Each record's index is the validator's for that record (issue 6: the buffer is
+        // reused, so a stale one would show the previous record's members), none for
+        // a record the block validator was unsure of, nor for array elements.
+        let simd = validate::simd_certainly_valid("{}").is_some();
+        let on = |n: usize| simd.then_some(n);
+        let input =
+            "{\"a\":1,\"b\":[2]}\n{\"c\":{}}\n{ \"d\": 1 }\n{\"e\":\"x\",\"f\":2,\"g\":3}\n";
+        let got = indexes(input, &ReadOptions::default());
+        let members: Vec<_> = got.iter().map(|(_, m)| *m).collect();
+        assert_eq!(members, vec![on(2), on(1), None, on(3)]);
+        let array = indexes("{\"Records\":[{\"a\":1}]}", &ReadOptions::default());
+        assert_eq!(array, vec![("{\"a\":1}".to_string(), None)]);
+        // The detections' filter keeps few records: none is indexed.
+        let filtered = ReadOptions {
+            filter: Some(filter_for("search PutImage")),
+            ..ReadOptions::default()
+        };
+        let got = indexes("{\"eventName\":\"PutImage\"}\n", &filtered);
+        assert_eq!(
+            got,
+            vec![("{\"eventName\":\"PutImage\"}".to_string(), None)]
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! also decides what is invalid. So it can never accept what was rejected before.
 
 use crate::plan::{BuildFxHasher, FieldSet};
+use crate::reader::validate::{Member, TopIndex};
 use crate::row::FieldName;
 use crate::value::{format_compact, CompactString, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -246,7 +247,7 @@ impl Scanned {
 
 /// What the caller knows of the text it asks to scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
+pub enum Text<'a> {
     /// Anything: the scanner checks the grammar of everything it reads.
     Unchecked,
     /// `serde_json` accepts it (as the reader makes sure of every raw record it hands
@@ -254,6 +255,10 @@ pub enum Text {
     /// (`extract::skip`, issue 6). What the scanner walks is still checked, so the
     /// answer is that of the `serde_json` walk as for unchecked text.
     Valid,
+    /// Valid, and the block validator's index of its top-level members (issue 6): the
+    /// top-level keys are looked up there, not walked. Used only if it is the index of
+    /// this text (see [`TopIndex::members_of`]), else as [`Text::Valid`].
+    Indexed(&'a TopIndex),
 }
 
 /// The leaves of the JSON object `raw` that `sel` selects, or `None` when the scanner is
@@ -263,31 +268,55 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Scanned> {
 }
 
 /// [`scan`], told what is known of the text.
-pub fn scan_text(raw: &str, sel: &Selector, text: Text) -> Option<Scanned> {
-    let b = raw.as_bytes();
+pub fn scan_text(raw: &str, sel: &Selector, text: Text<'_>) -> Option<Scanned> {
+    if let Text::Indexed(index) = text {
+        if let Some(members) = index.members_of(raw) {
+            return scan_indexed(raw, sel, members, index.backslash());
+        }
+    }
+    let mut s = Scanner::new(raw, sel, text != Text::Unchecked);
     // Control bytes: inside a string the search for its end stops at one (unsure);
     // between tokens only spaces are accepted, so a tab or newline there is unsure too.
-    let mut s = Scanner {
-        text: raw,
-        b,
-        i: 0,
-        sel,
-        out: Vec::new(),
-        slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
-        fast_skip: text == Text::Valid && super::skip::available(),
-        found: Vec::new(),
-        found_ids: HashMap::default(),
-    };
     s.ws();
     if s.peek() != Some(b'{') {
         return None;
     }
     s.walk(0, 0)?;
     s.ws();
-    (s.i == b.len()).then_some(Scanned {
-        leaves: s.out,
-        found: s.found,
-    })
+    (s.i == s.b.len()).then(|| s.into_scanned())
+}
+
+/// [`scan`] of a valid record whose top-level object has the `members` the block
+/// validator found (in document order, repeated keys included; `backslash` false when no
+/// key can hold an escape): the value of a top-level key is only read when a selected
+/// name lies in it, from where the index says it starts (issue 6: no walk and no skip at
+/// the top level). The same answer as the walk of the whole text, which the callers'
+/// differential tests check.
+pub fn scan_indexed(
+    raw: &str,
+    sel: &Selector,
+    members: &[Member],
+    backslash: bool,
+) -> Option<Scanned> {
+    let mut s = Scanner::new(raw, sel, true);
+    let top = sel.states.first()?;
+    for m in members {
+        let (key, value) = (m.key(), m.value());
+        // In bounds (`member` slices the key); looked at only if the record has a `\`.
+        let key_bytes = s.b.get(key.clone())?;
+        let escaped = backslash && key_bytes.contains(&b'\\');
+        s.i = value.start;
+        s.member(top, 0, 0, key.start, key.end, escaped, |s| {
+            s.i = value.end;
+            Some(())
+        })?;
+        // A walked value ends where the validator says (else a bug: the walk decides).
+        debug_assert_eq!(s.i, value.end, "{raw}");
+        if s.i != value.end {
+            return None;
+        }
+    }
+    Some(s.into_scanned())
 }
 
 struct Scanner<'a> {
@@ -305,7 +334,29 @@ struct Scanner<'a> {
     found_ids: HashMap<String, u32, BuildFxHasher>,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `raw`; `valid` when `raw` is known to be valid JSON.
+    fn new(raw: &'a str, sel: &'a Selector, valid: bool) -> Scanner<'a> {
+        Scanner {
+            text: raw,
+            b: raw.as_bytes(),
+            i: 0,
+            sel,
+            out: Vec::new(),
+            slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+            fast_skip: valid && super::skip::available(),
+            found: Vec::new(),
+            found_ids: HashMap::default(),
+        }
+    }
+
+    fn into_scanned(self) -> Scanned {
+        Scanned {
+            leaves: self.out,
+            found: self.found,
+        }
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -479,28 +530,9 @@ impl Scanner<'_> {
         let st = sel.states.get(state as usize)?;
         match self.token()? {
             b'{' => self.object(depth, |s, start, end, escaped| {
-                // An escaped key would have to be decoded before matching, and an empty
-                // one makes serde's path rules special (`""` at the top): both are rare
-                // enough to leave to serde.
-                if escaped || start == end {
-                    return None;
-                }
-                let b = s.b;
-                let key = &b[start..end];
-                if st.capture.iter().any(|rest| key.starts_with(rest)) {
-                    let mut path = String::with_capacity(st.path.len() + key.len() + 32);
-                    path.push_str(&st.path);
-                    if state != 0 {
-                        path.push('.');
-                    }
-                    path.push_str(s.text.get(start..end)?);
-                    s.capture(&mut path, depth + 1)
-                } else {
-                    match st.next(key) {
-                        Some(next) => s.walk(next, depth + 1),
-                        None => s.skip_value(depth + 1),
-                    }
-                }
+                s.member(st, state, depth, start, end, escaped, |s| {
+                    s.skip_value(depth + 1)
+                })
             }),
             b'[' => {
                 if st.array_capture {
@@ -517,6 +549,46 @@ impl Scanner<'_> {
                     self.emit(state, text);
                 }
                 Some(())
+            }
+        }
+    }
+
+    /// The value at `self.i` of the member whose key is `b[start..end]` (`escaped`: with
+    /// an escape) in an object at `state` (`st`, at `depth`): walked or captured when a
+    /// selected name may lie in it, else stepped over by `skip`. One piece for the walk
+    /// and the indexed top level ([`scan_indexed`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn member(
+        &mut self,
+        st: &State,
+        state: u32,
+        depth: usize,
+        start: usize,
+        end: usize,
+        escaped: bool,
+        skip: impl FnOnce(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        // An escaped key would have to be decoded before matching, and an empty one
+        // makes serde's path rules special (`""` at the top): both are rare enough to
+        // leave to serde.
+        if escaped || start == end {
+            return None;
+        }
+        let b = self.b;
+        let key = &b[start..end];
+        if st.capture.iter().any(|rest| key.starts_with(rest)) {
+            let mut path = String::with_capacity(st.path.len() + key.len() + 32);
+            path.push_str(&st.path);
+            if state != 0 {
+                path.push('.');
+            }
+            path.push_str(self.text.get(start..end)?);
+            self.capture(&mut path, depth + 1)
+        } else {
+            match st.next(key) {
+                Some(next) => self.walk(next, depth + 1),
+                None => skip(self),
             }
         }
     }
@@ -850,6 +922,35 @@ mod tests {
         })
     }
 
+    /// The scanner told the validator's index of the top-level members (issue 6), when
+    /// the block validator makes one for `doc`: it must answer exactly as the walk of
+    /// valid text (the same fields, order and values, and unsure on the same records),
+    /// and the extraction through it as through the walk. `None` without an index.
+    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Vec<(String, Vec<String>)>>> {
+        let mut index = crate::reader::validate::TopIndex::default();
+        crate::reader::validate::quick_indexed(doc.as_bytes(), &mut index);
+        index.members_of(doc)?;
+        let sel = wanted.selector();
+        let got = scan_text(doc, sel, Text::Indexed(&index)).map(|scanned| {
+            scanned
+                .into_fields(sel)
+                .into_iter()
+                .map(|(name, v)| (name.to_string(), v.to_strings()))
+                .collect()
+        });
+        assert_eq!(
+            got,
+            scanned_valid(doc, wanted),
+            "indexed vs walk: {doc} / {wanted}"
+        );
+        assert_eq!(
+            crate::extract::extract_values(doc, wanted, Text::Indexed(&index)),
+            crate::extract::extract_values(doc, wanted, Text::Unchecked),
+            "{doc} / {wanted}"
+        );
+        Some(got)
+    }
+
     /// What the reader accepts as a raw record (the meaning of [`Text::Valid`]).
     fn valid(doc: &str) -> bool {
         serde_json::from_str::<serde::de::IgnoredAny>(doc).is_ok()
@@ -907,6 +1008,12 @@ mod tests {
             assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
             assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
             assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+            if crate::extract::skip::available() {
+                // Without exponents, which the block validator leaves to serde_json.
+                let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
+                let indexed = scanned_indexed(&plain, wanted).expect("indexed");
+                assert!(indexed.is_some(), "{wanted}");
+            }
         }
         // Spot checks of the rules the comparison relies on.
         let got = scanned(CLOUDTRAIL, &sets[6]).expect("scans");
@@ -923,6 +1030,69 @@ mod tests {
         assert_eq!(get("g"), Some(vec!["1000.0".to_string()]));
         assert_eq!(get("f"), Some(vec!["1.0".to_string()]));
         assert_eq!(get("big"), Some(vec!["18446744073709551615".to_string()]));
+    }
+
+    /// The index in the places it could differ from the walk: no members, an empty or
+    /// escaped top-level key (unsure either way), repeated keys, a pattern at the top,
+    /// brackets and separators inside strings, wanted containers across block
+    /// boundaries, whitespace around the object.
+    #[test]
+    fn indexed_top_level_equals_the_walk() {
+        if !crate::extract::skip::available() {
+            return;
+        }
+        let pad = "x".repeat(40);
+        let mut docs: Vec<String> = [
+            r#"{}"#,
+            r#"{"":"empty key","a":"1"}"#,
+            r#"{"a":"1","k\"q":"escaped key"}"#,
+            r#"{"k\u0061":"escaped, decodes to ka","a":"1"}"#,
+            r#"{"a":"1","b":{"a":"2"},"a":["3",{"x":"4"}],"a":null,"a":"5"}"#,
+            r#"{"a.b":"dotted","a":{"b":"nested"},"ab":"x","a{}":"braced"}"#,
+            r#"{"s":"{,:}[]\"","a":"}{","b":[",",":"],"t":"\\"}"#,
+            r#"{"requestParameters":{"a":{"b":[1,2]},"c":"d"},"a":true,"b":false}"#,
+            r#"{"a":1.5,"b":-0,"c":123456789012345678901234,"d":0.1}"#,
+            "  {\"a\":\"1\",\"b\":\"2\"}  ",
+            r#"{"é":"中","a":"😀"}"#,
+        ]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+        for n in 0..130 {
+            let p = &pad[..n % 40];
+            let q = "q".repeat(n);
+            docs.push(format!(
+                r#"{{"{q}":"{p}","a":{{"b":["{p}",{{"c":"{q}"}}]}},"b":"{p}","requestParameters":{{"{p}x":[{{}}]}}}}"#
+            ));
+        }
+        let sets = [
+            set(&["a", "b", "a.b", "a{}", "a{}.x", "a.b{}", "a.b{}.c", "ka"]),
+            set(&["requestParameters.*", "a*", "s", "t"]),
+            set(&["", "k\"q", "é", "c", "d"]),
+            FieldSet::none(),
+        ];
+        let mut indexed = 0;
+        for doc in &docs {
+            assert!(valid(doc), "{doc}");
+            for wanted in &sets {
+                // (compares with the walk and the extraction)
+                if scanned_indexed(doc, wanted).is_some() {
+                    indexed += 1;
+                }
+            }
+        }
+        assert_eq!(indexed, docs.len() * sets.len(), "every document indexed");
+        // The unsure answers are the walk's: the caller asks serde.
+        let wanted = set(&["a"]);
+        for doc in [&docs[1], &docs[2], &docs[3]] {
+            assert_eq!(scanned_indexed(doc, &wanted), Some(None), "{doc}");
+        }
+        // Repeated keys: one multivalue in document order (`a{}` is not wanted, so the
+        // array is not `a`'s value; `null` is absent).
+        assert_eq!(
+            scanned_indexed(&docs[4], &wanted),
+            Some(Some(vec![("a".to_string(), vec!["1".into(), "5".into()])]))
+        );
     }
 
     #[test]
@@ -983,6 +1153,8 @@ mod tests {
                     if let Some(got) = scanned_valid(doc, wanted) {
                         assert_eq!(Some(got), expected, "valid: {doc} / {wanted}");
                     }
+                    // (compares with the walk itself)
+                    scanned_indexed(doc, wanted);
                 }
                 assert_eq!(
                     crate::extract::flatten_text(doc, wanted),
@@ -1052,6 +1224,12 @@ mod tests {
             assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
             assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
             assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+            if crate::extract::skip::available() {
+                // Without exponents, which the block validator leaves to serde_json.
+                let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
+                let indexed = scanned_indexed(&plain, wanted).expect("indexed");
+                assert!(indexed.is_some(), "{wanted}");
+            }
         }
         let got = scanned(CLOUDTRAIL, &sets[1]).expect("scans");
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
@@ -1294,6 +1472,7 @@ mod tests {
                         if let Some(got) = scanned_valid(&doc, &wanted) {
                             prop_assert_eq!(Some(got), expected, "valid");
                         }
+                        scanned_indexed(&doc, &wanted);
                     }
                 }
             }

@@ -443,6 +443,7 @@ fn a_borrowed_record_is_ingested_as_its_owned_event() {
         text: RAW,
         meta: &meta,
         json_checked: true,
+        index: None,
     };
     // The search, whether it sees `_raw`, whether it needs the timestamp.
     for (spl, sees_raw, timed) in [

@@ -91,11 +91,35 @@ impl Stage1 for Avx2 {
 /// The CPU must support `avx2` and `pclmulqdq` (check with `is_x86_feature_detected!`).
 #[target_feature(enable = "avx2,pclmulqdq,bmi1")]
 pub(super) unsafe fn check(b: &[u8]) -> Option<bits::Valid> {
-    let mut stage1 = Avx2 {
-        min: _mm256_set1_epi8(-1),
-        any: _mm256_setzero_si256(),
-    };
-    bits::check(b, &mut stage1)
+    bits::check(b, &mut stage1(), &mut bits::NoIndex)
+}
+
+/// [`check`], also indexing the top-level members into `members`, and how many there
+/// are when they are complete (a function of its own, not a generic one: the plain
+/// check stays compiled as it was; the recorder is a local, kept in registers; issue 6).
+///
+/// # Safety
+/// As for [`check`].
+#[target_feature(enable = "avx2,pclmulqdq,bmi1")]
+pub(super) unsafe fn check_indexed(
+    b: &[u8],
+    members: &mut [bits::Member],
+) -> (Option<bits::Valid>, Option<usize>) {
+    let mut record = bits::Index::new(members);
+    let valid = bits::check(b, &mut stage1(), &mut record);
+    (valid, record.complete())
+}
+
+/// A fresh stage 1.
+#[inline(always)]
+fn stage1() -> Avx2 {
+    // SAFETY: only called from the `check` functions, after detection of `avx2`.
+    unsafe {
+        Avx2 {
+            min: _mm256_set1_epi8(-1),
+            any: _mm256_setzero_si256(),
+        }
+    }
 }
 
 /// The masks of one block, for the tests comparing with the portable stage 1.

@@ -131,15 +131,36 @@ pub(super) struct Valid {
     pub backslash: bool,
 }
 
+/// One member of the top-level object (issue 6: the extraction looks its keys up here
+/// instead of walking the record again): byte offsets in the checked bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Member {
+    /// The key's first byte (after its opening quote).
+    pub key: u32,
+    /// The key's closing quote; the `:` follows it and the value starts after that
+    /// (the block validator accepts no whitespace between tokens).
+    pub key_end: u32,
+    /// The byte after the value: the top-level `,` after it or the final `}`.
+    pub value_end: u32,
+}
+
 /// `Some` only if `b` is one JSON value without any whitespace (see the module docs);
 /// `None` when unsure. The bytes need not be UTF-8: outside strings any byte that is not
 /// JSON's is refused, and inside strings the caller checks UTF-8 unless [`Valid::ascii`].
+///
+/// `record` is told the top-level members ([`Index`]), or nothing ([`NoIndex`]: then the
+/// work is that of a plain check, issue 6: the detect path does not pay for an index).
 #[inline(always)]
-pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
+pub(super) fn check<S: Stage1, R: Record>(
+    b: &[u8],
+    stage1: &mut S,
+    record: &mut R,
+) -> Option<Valid> {
     let n = b.len();
-    if n == 0 {
+    if n == 0 || (R::ON && u32::try_from(n).is_err()) {
         return None;
     }
+    record.start();
     let mut state = State::new();
     let mut backslash = 0;
     let full = n - n % 64;
@@ -150,7 +171,7 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
             .and_then(|s| <&[u8; 64]>::try_from(s).ok())?;
         let masks = stage1.classify(block);
         backslash |= masks.backslash;
-        if !state.block::<S>(b, base, masks, !0) {
+        if !state.block::<S, R>(b, base, masks, !0, record) {
             return None;
         }
         base += 64;
@@ -169,11 +190,15 @@ pub(super) fn check<S: Stage1>(b: &[u8], stage1: &mut S) -> Option<Valid> {
             }
         };
         backslash |= masks.backslash;
-        if !state.block::<S>(b, base, masks, (1u64 << rest) - 1) {
+        if !state.block::<S, R>(b, base, masks, (1u64 << rest) - 1, record) {
             return None;
         }
     }
-    (!stage1.saw_control() && state.finish()).then(|| Valid {
+    let valid = !stage1.saw_control() && state.finish();
+    if R::ON && valid {
+        record.finish(b);
+    }
+    valid.then(|| Valid {
         ascii: !stage1.saw_non_ascii(),
         backslash: backslash != 0,
     })
@@ -221,6 +246,149 @@ struct State {
     in_array: u64,
 }
 
+/// What [`check`] tells of the top-level object's members: [`NoIndex`] or [`Index`].
+pub(super) trait Record {
+    /// Whether anything is recorded: a constant, so that with [`NoIndex`] the check is
+    /// compiled as if there were no recording at all.
+    const ON: bool;
+    /// Before the first block.
+    fn start(&mut self);
+    /// Before each block's brackets.
+    fn start_block(&mut self);
+    /// The bracket at bit `p` of the block left the nesting at `depth`.
+    fn bracket(&mut self, p: u32, depth: usize);
+    /// The block at `base`: its keys' opening and closing quotes at any depth (the
+    /// recorder keeps those at depth 1).
+    fn block(&mut self, base: usize, key_open: u64, key_close: u64);
+    /// After [`State::finish`] accepted the document `b`.
+    fn finish(&mut self, b: &[u8]);
+}
+
+/// No index.
+pub(super) struct NoIndex;
+
+impl Record for NoIndex {
+    const ON: bool = false;
+    #[inline(always)]
+    fn start(&mut self) {}
+    #[inline(always)]
+    fn start_block(&mut self) {}
+    #[inline(always)]
+    fn bracket(&mut self, _: u32, _: usize) {}
+    #[inline(always)]
+    fn block(&mut self, _: usize, _: u64, _: u64) {}
+    #[inline(always)]
+    fn finish(&mut self, _: &[u8]) {}
+}
+
+/// The members of the top-level object, written to the start of `members` (complete
+/// only when [`Index::complete`] says so). Member `k` has the `k`-th key opening and
+/// closing quotes at depth 1; its value ends 2 bytes before the next key (at its `,"`:
+/// no whitespace between tokens here) or at the final `}`.
+///
+/// A slice the caller sized (no push per member, issue 6: the bounds and the count stay
+/// in registers): a document of `n` bytes has at most `n / 5 + 1` members (`"":0,`).
+pub(super) struct Index<'a> {
+    members: &'a mut [Member],
+    /// Members whose key's opening (resp. closing) quote was seen.
+    count: usize,
+    keys_closed: usize,
+    /// The current block's bytes at depth 1 (in the top-level container).
+    depth1: u64,
+    /// All ones when the previous block ended at depth 1.
+    carry: u64,
+    /// Set by [`Record::finish`]: the document was accepted, is an object, and
+    /// `members` holds all its members.
+    complete: bool,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(members: &'a mut [Member]) -> Index<'a> {
+        Index {
+            members,
+            count: 0,
+            keys_closed: 0,
+            depth1: 0,
+            carry: 0,
+            complete: false,
+        }
+    }
+
+    /// How many members the document [`check`] accepted has, if they are all in
+    /// `members`.
+    pub fn complete(&self) -> Option<usize> {
+        self.complete.then_some(self.count)
+    }
+}
+
+impl Record for Index<'_> {
+    const ON: bool = true;
+
+    #[inline(always)]
+    fn start(&mut self) {
+        self.count = 0;
+        self.keys_closed = 0;
+        self.complete = false;
+    }
+
+    #[inline(always)]
+    fn start_block(&mut self) {
+        self.depth1 = self.carry;
+    }
+
+    #[inline(always)]
+    fn bracket(&mut self, p: u32, depth: usize) {
+        // From this byte on, the depth is `depth`.
+        let from = !0u64 << p;
+        let one = 0u64.wrapping_sub(u64::from(depth == 1));
+        self.depth1 = (self.depth1 & !from) | (one & from);
+    }
+
+    #[inline(always)]
+    fn block(&mut self, base: usize, key_open: u64, key_close: u64) {
+        let top = self.depth1;
+        self.carry = ((top as i64) >> 63) as u64;
+        // Offsets fit in a u32: `check` refuses to index longer documents.
+        let at = |bits: u64| (base + bits.trailing_zeros() as usize) as u32;
+        // Opening quotes first: a key closing in this block may open in it.
+        let mut opens = key_open & top;
+        while opens != 0 {
+            if let Some(m) = self.members.get_mut(self.count) {
+                m.key = at(opens) + 1;
+            }
+            self.count += 1;
+            opens &= opens - 1;
+        }
+        let mut closes = key_close & top;
+        while closes != 0 {
+            if let Some(m) = self.members.get_mut(self.keys_closed) {
+                m.key_end = at(closes);
+            }
+            self.keys_closed += 1;
+            closes &= closes - 1;
+        }
+    }
+
+    #[inline(always)]
+    fn finish(&mut self, b: &[u8]) {
+        // Only an object has members; the values' ends follow from the next keys (the
+        // validator checked the `,` between them, issue 6: no loop over the commas).
+        let Some(members) = self.members.get_mut(..self.count) else {
+            return; // more members than room: the caller sized the slice too small
+        };
+        if b.first() != Some(&b'{') || self.keys_closed != self.count {
+            return;
+        }
+        // `b.len()` fits in a u32 (checked by `check`).
+        let mut end = (b.len() - 1) as u32;
+        for m in members.iter_mut().rev() {
+            m.value_end = end;
+            end = m.key - 2;
+        }
+        self.complete = true;
+    }
+}
+
 impl State {
     fn new() -> State {
         State {
@@ -245,8 +413,16 @@ impl State {
     }
 
     /// One block at `base` in `b`; `valid` has a bit for each byte of the document.
+    /// `record` is told the top-level members met.
     #[inline(always)]
-    fn block<S: Stage1>(&mut self, b: &[u8], base: usize, m: Masks, valid: u64) -> bool {
+    fn block<S: Stage1, R: Record>(
+        &mut self,
+        b: &[u8],
+        base: usize,
+        m: Masks,
+        valid: u64,
+        record: &mut R,
+    ) -> bool {
         let escaped = if m.backslash | self.escaped == 0 {
             0
         } else {
@@ -273,6 +449,7 @@ impl State {
         // The brackets, one by one: matching, depth, and the container of every byte.
         let mut in_object = self.in_object;
         let mut in_array = self.in_array;
+        record.start_block();
         let (mut open_object, mut open_array) = (0u64, 0u64);
         let (mut close_object, mut close_array) = (0u64, 0u64);
         let mut bits = brackets;
@@ -312,6 +489,7 @@ impl State {
             let from = !0u64 << p;
             in_object = (in_object & !from) | (top_object & any & from);
             in_array = (in_array & !from) | (!top_object & any & from);
+            record.bracket(p, self.depth);
         }
         self.in_object = ((in_object as i64) >> 63) as u64;
         self.in_array = ((in_array as i64) >> 63) as u64;
@@ -331,6 +509,7 @@ impl State {
         let (sum, c1) = in_string.overflowing_add(key_open);
         let (sum, c2) = sum.overflowing_add(self.key_carry);
         let key_close = sum & close_quote;
+        record.block(base, key_open, key_close);
         let value_end = (close_quote & !key_close) | close | scalar;
         let before_end = value_end << 1 | self.prev_end;
         let before_key_close = key_close << 1 | self.prev_key_close;

@@ -53,12 +53,58 @@ pub enum Quick<'a> {
 /// [`Quick`] for `bytes`: as [`certainly_valid`] but on bytes, and without its
 /// byte-at-a-time fallback.
 pub fn quick(bytes: &[u8]) -> Quick<'_> {
-    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-    let Some(first) = bytes.iter().position(|c| !is_space(c)) else {
-        return Quick::Unsure;
+    quick_with(bytes, block_check).0
+}
+
+/// [`quick`], also indexing the members of the top-level object into `index` (issue 6:
+/// the extraction then looks the record's top-level keys up instead of walking it). The
+/// index is kept only when the answer is [`Quick::Ascii`] or [`Quick::Valid`] and the
+/// value is an object; otherwise `index` says there is none. Its buffer is reused.
+pub fn quick_indexed<'a>(bytes: &'a [u8], index: &mut TopIndex) -> Quick<'a> {
+    // Room for the most members a record this long can have; the buffer only grows.
+    let room = bytes.len() / 5 + 1;
+    if index.members.len() < room {
+        index.members.resize(room, Member::default());
+    }
+    let mut count = None;
+    let members = &mut index.members[..];
+    let (quick, valid) = quick_with(bytes, |value| {
+        let valid;
+        (valid, count) = block_check_indexed(value, members);
+        valid
+    });
+    // Offsets are u32s: a longer text (never a record) has no index.
+    index.count = count.filter(|_| valid.is_some() && u32::try_from(bytes.len()).is_ok());
+    let first = bytes.iter().position(|c| !is_json_space(c)).unwrap_or(0);
+    if first != 0 {
+        // Offsets in `bytes`, not in the value (JSON whitespace before it is rare).
+        index.shift(first as u32);
+    }
+    index.backslash = valid.map_or(true, |v| v.backslash);
+    index.len = bytes.len();
+    quick
+}
+
+/// JSON's whitespace (what serde_json skips around a value).
+fn is_json_space(c: &u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// [`quick`] with the block validator `check` (plain or indexing); also its verdict.
+#[inline(always)]
+fn quick_with<'a>(
+    bytes: &'a [u8],
+    check: impl FnOnce(&[u8]) -> Option<bits::Valid>,
+) -> (Quick<'a>, Option<bits::Valid>) {
+    let Some(first) = bytes.iter().position(|c| !is_json_space(c)) else {
+        return (Quick::Unsure, None);
     };
-    let last = bytes.iter().rposition(|c| !is_space(c)).unwrap_or(first);
-    match block_check(&bytes[first..=last]) {
+    let last = bytes
+        .iter()
+        .rposition(|c| !is_json_space(c))
+        .unwrap_or(first);
+    let valid = check(&bytes[first..=last]);
+    let quick = match valid {
         Some(bits::Valid {
             ascii: true,
             backslash,
@@ -68,7 +114,8 @@ pub fn quick(bytes: &[u8]) -> Quick<'_> {
         },
         Some(bits::Valid { ascii: false, .. }) => Quick::Valid,
         None => Quick::Unsure,
-    }
+    };
+    (quick, valid)
 }
 
 /// `bytes` as text, once the block validator saw every byte of the value inside them be
@@ -120,6 +167,145 @@ fn block_check(bytes: &[u8]) -> Option<bits::Valid> {
     None
 }
 
+/// [`block_check`], indexing the top-level members; whether the index is complete.
+#[inline]
+#[allow(unsafe_code)] // calls the AVX2 entry after detecting its features.
+fn block_check_indexed(
+    bytes: &[u8],
+    members: &mut [Member],
+) -> (Option<bits::Valid>, Option<usize>) {
+    #[cfg(target_arch = "x86_64")]
+    if simd_available() {
+        // SAFETY: the features `avx2::check_indexed` is compiled for were detected just
+        // above.
+        return unsafe { avx2::check_indexed(bytes, members) };
+    }
+    let _ = (bytes, members);
+    (None, None)
+}
+
+pub use bits::Member;
+
+impl Member {
+    /// The key's bytes (without quotes, escapes not decoded).
+    pub fn key(&self) -> std::ops::Range<usize> {
+        self.key as usize..self.key_end as usize
+    }
+
+    /// The value's bytes: after the key's closing quote and the `:`.
+    pub fn value(&self) -> std::ops::Range<usize> {
+        self.key_end as usize + 2..self.value_end as usize
+    }
+}
+
+/// The members of a record's top-level object in document order (repeated keys
+/// included), as the block validator found them: see [`quick_indexed`]. A buffer reused
+/// from record to record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopIndex {
+    /// The members at the start (a buffer sized for the longest record so far).
+    members: Vec<Member>,
+    /// How many members the last record given to [`quick_indexed`] has, if indexed.
+    count: Option<usize>,
+    /// That record's length.
+    len: usize,
+    /// Some key or value may hold a backslash (`false`: certainly none).
+    backslash: bool,
+}
+
+impl TopIndex {
+    /// Move the offsets by `by` (the value began `by` bytes into the record).
+    fn shift(&mut self, by: u32) {
+        let count = self.count.unwrap_or(0);
+        for m in self.members.iter_mut().take(count) {
+            m.key += by;
+            m.key_end += by;
+            m.value_end += by;
+        }
+    }
+
+    /// The members, if the last record given to [`quick_indexed`] was indexed and is
+    /// `text` (same length: the caller hands the same text on).
+    pub fn members_of(&self, text: &str) -> Option<&[Member]> {
+        let count = self.count.filter(|_| self.len == text.len())?;
+        self.members.get(..count)
+    }
+
+    /// Whether some key or value of the indexed record may hold a backslash (an escape):
+    /// `false` only when the record certainly has none.
+    pub fn backslash(&self) -> bool {
+        self.backslash
+    }
+}
+
 #[cfg(test)]
 #[allow(unsafe_code)]
 mod tests;
+
+/// For the tests (here and in `tests/validation.rs`): `Ok` when `index` is the index of
+/// `text` read by `serde_json` (the reference): one member per key of the top-level
+/// object in document order, repeated keys included; each key span, decoded, is that
+/// key; each value span parses to that value; the spans tile the text (`{"` key `":`
+/// value, `,"` between members, `}` at the end).
+#[doc(hidden)]
+pub fn index_agrees_with_serde(text: &str, index: &TopIndex) -> Result<(), String> {
+    let members = index.members_of(text).ok_or("no index")?;
+    let pairs = serde_members(text).map_err(|e| format!("serde: {e}"))?;
+    if pairs.len() != members.len() {
+        return Err(format!("{} members, serde {}", members.len(), pairs.len()));
+    }
+    let body = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let open = text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len();
+    if members.is_empty() {
+        return (body == "{}").then_some(()).ok_or("empty index".into());
+    }
+    let mut key_start = open + 2;
+    for (n, (m, (key, value))) in members.iter().zip(&pairs).enumerate() {
+        let at = |r: std::ops::Range<usize>| text.get(r).ok_or(format!("member {n} out of bounds"));
+        if m.key().start != key_start || at(m.key().end..m.key().end + 2)? != "\":" {
+            return Err(format!("member {n}: key at {:?}", m.key()));
+        }
+        let quoted = at(m.key().start - 1..m.key().end + 1)?;
+        let decoded: String = serde_json::from_str(quoted).map_err(|e| format!("key {n}: {e}"))?;
+        let parsed: serde_json::Value =
+            serde_json::from_str(at(m.value())?).map_err(|e| format!("value {n}: {e}"))?;
+        if decoded != *key || parsed != *value {
+            return Err(format!(
+                "member {n}: {decoded:?}: {parsed} vs {key:?}: {value}"
+            ));
+        }
+        let last = n + 1 == members.len();
+        let end = m.value().end;
+        let after = if last { "}" } else { ",\"" };
+        if at(end..end + after.len())? != after || (last && end + 1 != open + body.len()) {
+            return Err(format!("member {n}: value ends at {end}"));
+        }
+        key_start = end + 2;
+    }
+    Ok(())
+}
+
+/// The members of the JSON object `text` as serde_json reads them, repeated keys kept.
+fn serde_members(text: &str) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error> {
+    struct Pairs;
+    impl<'de> serde::de::Visitor<'de> for Pairs {
+        type Value = Vec<(String, serde_json::Value)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(pair) = map.next_entry()? {
+                out.push(pair);
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let pairs = serde::Deserializer::deserialize_map(&mut de, Pairs)?;
+    de.end()?;
+    Ok(pairs)
+}

@@ -12,7 +12,7 @@ fn serde_ok(t: &str) -> bool {
 
 /// The block validator with the portable stage 1.
 fn portable_verdict(t: &[u8]) -> Option<bits::Valid> {
-    bits::check(t, &mut Portable::default())
+    bits::check(t, &mut Portable::default(), &mut bits::NoIndex)
 }
 
 fn portable(t: &[u8]) -> bool {
@@ -66,6 +66,124 @@ fn check_all(t: &str) {
     if certainly_valid(t) {
         assert!(serde_ok(t), "accepted what serde rejects: {t:?}");
     }
+    check_index(t);
+}
+
+/// The top-level index of `t` with the portable stage 1 (as [`quick_indexed`] makes it
+/// with AVX2): `Some` when complete.
+fn portable_index(t: &str) -> Option<Vec<Member>> {
+    let value = t
+        .trim_start_matches(JSON_SPACE)
+        .trim_end_matches(JSON_SPACE);
+    let mut index = TopIndex {
+        members: vec![Member::default(); t.len() / 5 + 1],
+        ..TopIndex::default()
+    };
+    let mut record = bits::Index::new(&mut index.members);
+    bits::check(value.as_bytes(), &mut Portable::default(), &mut record)?;
+    index.count = Some(record.complete()?);
+    index.shift((t.len() - t.trim_start_matches(JSON_SPACE).len()) as u32);
+    index.members.truncate(index.count?);
+    Some(index.members)
+}
+
+const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+/// The index (issue 6): made exactly for the objects the block validator accepts, with
+/// the same verdict as without it; it agrees with serde_json; both stage 1s make the same.
+fn check_index(t: &str) {
+    let by_portable = portable_index(t);
+    let object = t.trim_start_matches(JSON_SPACE).starts_with('{');
+    assert_eq!(
+        by_portable.is_some(),
+        portable(t.trim_matches(JSON_SPACE).as_bytes()) && object,
+        "{t:?}"
+    );
+    if let Some(members) = &by_portable {
+        let index = TopIndex {
+            members: members.clone(),
+            count: Some(members.len()),
+            len: t.len(),
+            backslash: t.contains('\\'),
+        };
+        if let Err(e) = index_agrees_with_serde(t, &index) {
+            panic!("portable index of {t:?}: {e}");
+        }
+    }
+    let mut index = TopIndex::default();
+    let verdict = quick_indexed(t.as_bytes(), &mut index);
+    assert_eq!(verdict, quick(t.as_bytes()), "{t:?}");
+    if simd_available() {
+        assert_eq!(index.members_of(t), by_portable.as_deref(), "{t:?}");
+        if index.members_of(t).is_some() {
+            assert_eq!(index.backslash(), t.contains('\\'), "{t:?}");
+        }
+    } else {
+        assert_eq!(index.members_of(t), None);
+    }
+    // Another text of another length never gets this one's members.
+    assert_eq!(index.members_of(&format!("{t} ")), None);
+}
+
+/// Top-level members in the places that are easy to get wrong: no members, empty and
+/// escaped keys, repeated keys, brackets, commas and colons inside strings, containers
+/// and keys across the 64-byte block boundaries, whitespace around the object; and the
+/// values that have no index (not an object, not accepted).
+#[test]
+fn index_edge_cases_agree_with_serde() {
+    let long = "x".repeat(50);
+    let mut docs: Vec<String> = [
+        "{}",
+        r#"{"":1}"#,
+        r#"{"":{"":[]}}"#,
+        r#"{"a":1,"a":2,"a":{"a":3}}"#,
+        r#"{"k\"q":"v","k\\":"w","\u00e9":1,"a\/b":[]}"#,
+        r#"{"s":"{,:}[]\"","t":"\\","u":{"v":"}}}"},"w":["]",",",":"]}"#,
+        r#"{"a":[],"b":{},"c":[{}],"d":{"e":[[]]},"f":null,"g":true,"h":-1.5}"#,
+        r#"{"é":"中","x":"😀"}"#,
+        "  {\"a\":1}\n",
+        "\t{\"a\":{\"b\":[1,2]},\"c\":3}  ",
+    ]
+    .iter()
+    .map(|d| d.to_string())
+    .collect();
+    // A nested container, a key, a comma or a colon at every position around the first
+    // and second block boundaries.
+    for pad in 0..140 {
+        let p = "p".repeat(pad);
+        docs.push(format!(
+            r#"{{"{p}":{{"in":[1,{{"x":"{long}"}}]}},"k{p}":"v","z":[]}}"#
+        ));
+        docs.push(format!(r#"{{"a":"{p}","{long}":{{}},"b":[["{p}"]]}}"#));
+        docs.push(format!(r#"{{"a\"{p}":"\\","{p}\\":{{"c":"{p}"}}}}"#));
+    }
+    for d in &docs {
+        assert!(serde_ok(d), "{d}");
+        check_all(d);
+        assert!(portable_index(d).is_some(), "{d:?}");
+    }
+    // No index: not an object, or not accepted by the block validator.
+    for d in [
+        "[1,2]",
+        r#""text""#,
+        "12",
+        r#"{"a": 1}"#,
+        r#"{"a":1e5}"#,
+        r#"{"a":1,}"#,
+        r#"{"a":"\ud800"}"#,
+        "{\"a\":\"\u{1}\"}",
+    ] {
+        check_all(d);
+        assert_eq!(portable_index(d), None, "{d:?}");
+    }
+    // The spans of a simple document, spelled out.
+    let d = r#" {"ab":1,"":[2],"c":{"d":3}}"#;
+    let members = portable_index(d).expect("indexed");
+    let spans: Vec<(&str, &str)> = members
+        .iter()
+        .map(|m| (&d[m.key()], &d[m.value()]))
+        .collect();
+    assert_eq!(spans, [("ab", "1"), ("", "[2]"), ("c", r#"{"d":3}"#)]);
 }
 
 /// Compact records like CloudTrail's: nested objects and arrays, escapes, numbers,
@@ -353,6 +471,21 @@ proptest! {
     }
 
     /// Arbitrary short strings over JSON's alphabet.
+    /// Random objects (keys with quotes and backslashes, any values): the index agrees
+    /// with serde_json (`check_all` checks it).
+    #[test]
+    fn random_objects_are_indexed(
+        members in prop::collection::vec((r#"[a-z"\\{},:]{0,20}"#, json_value()), 0..12),
+    ) {
+        let body: Vec<String> = members
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k.as_str())))
+            .collect();
+        let doc = format!("{{{}}}", body.join(","));
+        check_all(&doc);
+        prop_assert!(portable_index(&doc).is_some(), "{}", doc);
+    }
+
     #[test]
     fn random_json_alphabet_strings(text in "[\\[\\]{}:,\"\\\\0-9a-z.\\-é ]{0,140}") {
         check_all(&text);
