@@ -2084,6 +2084,10 @@ mod tests {
         assert_eq!(members, vec![on(2), on(1), None, on(3)]);
         let array = indexes("{\"Records\":[{\"a\":1}]}", &ReadOptions::default());
         assert_eq!(array, vec![("{\"a\":1}".to_string(), None)]);
+        // A record over the size cap is walked, not indexed (peak memory).
+        let huge = format!("{{\"a\":\"{}\",\"b\":1}}\n", "x".repeat(MAX_INDEXED_BYTES));
+        let got = indexes(&huge, &ReadOptions::default());
+        assert_eq!(got.iter().map(|(_, m)| *m).collect::<Vec<_>>(), vec![None]);
         // The detections' filter keeps few records: none is indexed.
         let filtered = ReadOptions {
             filter: Some(filter_for("search PutImage")),
