@@ -898,8 +898,11 @@ mod tests {
         FieldSet::from_names(names)
     }
 
+    /// Extracted fields as names and their values.
+    type Fields = Vec<(String, Vec<String>)>;
+
     /// The scanner's answer as names and values.
-    fn scanned(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+    fn scanned(doc: &str, wanted: &FieldSet) -> Option<Fields> {
         let sel = wanted.selector();
         scan(doc, sel).map(|scanned| {
             scanned
@@ -911,7 +914,7 @@ mod tests {
     }
 
     /// [`scanned`] of text known to be valid.
-    fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+    fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Fields> {
         let sel = wanted.selector();
         scan_text(doc, sel, Text::Valid).map(|scanned| {
             scanned
@@ -926,7 +929,7 @@ mod tests {
     /// the block validator makes one for `doc`: it must answer exactly as the walk of
     /// valid text (the same fields, order and values, and unsure on the same records),
     /// and the extraction through it as through the walk. `None` without an index.
-    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Vec<(String, Vec<String>)>>> {
+    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Fields>> {
         let mut index = crate::reader::validate::TopIndex::default();
         crate::reader::validate::quick_indexed(doc.as_bytes(), &mut index);
         index.members_of(doc)?;
