@@ -16,6 +16,7 @@ use crate::row::Row;
 use crate::value::{format_compact, Value};
 use minispl_parser::ast::{BinaryOp, Expr, UnaryOp};
 use minispl_parser::Span;
+use smallvec::SmallVec;
 use std::borrow::{Borrow, Cow};
 use std::cmp::Ordering;
 
@@ -222,7 +223,9 @@ impl Node {
                 };
                 let result = match call.function.kind {
                     Kind::Eager(f) => {
-                        let mut values = Vec::with_capacity(call.args.len());
+                        // Inline for up to four arguments: no allocation per call (issue
+                        // 6: W4's profile calls `match` twice per event).
+                        let mut values = SmallVec::<[_; 4]>::new();
                         for arg in &call.args {
                             values.push(arg.eval_ref(scope)?);
                         }

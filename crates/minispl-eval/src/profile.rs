@@ -288,7 +288,8 @@ impl CompiledProfile {
         // 3. calculated fields, as if in parallel: all see the post-alias row; a null
         // result leaves the field absent (even if it was extracted).
         if !needs.calculated.is_empty() {
-            let mut results = Vec::with_capacity(needs.calculated.len());
+            // Inline for a few fields: no allocation per event (issue 6, W4 needs one).
+            let mut results = smallvec::SmallVec::<[_; 4]>::new();
             for (name, expr) in needs
                 .calculated
                 .iter()

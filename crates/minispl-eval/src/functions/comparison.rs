@@ -78,6 +78,11 @@ fn match_(args: &[Arg<'_>], ctx: &Ctx<'_, '_>) -> Result<Value, EvalError> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
+    // A literal pattern answers through its memo (issue 6: W4's `EVAL-user` asks the
+    // same few hundred `eventName`s again and again).
+    if let Prepared::Regex(re) = ctx.prepared {
+        return Ok(Value::Bool(each(&args[0]).any(|s| re.is_match(&s))));
+    }
     let re = ctx.regex(&pattern)?;
     Ok(Value::Bool(each(&args[0]).any(|s| re.is_match(&s))))
 }

@@ -29,6 +29,7 @@ pub mod crypto;
 pub mod informational;
 pub mod json;
 pub mod math;
+pub mod memo;
 pub mod multivalue;
 pub mod pcre;
 pub mod text;
@@ -166,8 +167,12 @@ impl Function {
 pub enum Prepared {
     #[default]
     None,
-    /// A literal regex argument, compiled once.
-    Regex(Arc<Regex>),
+    /// A literal regex argument, compiled once (with a per-thread memo of its answers,
+    /// issue 6).
+    Regex(Arc<memo::ConstRegex>),
+    /// `case` whose conditions read one field only: which pair that field's text
+    /// selects, remembered per thread (issue 6).
+    Decision(Arc<conditional::Decision>),
     /// A literal `searchmatch` string, parsed and compiled once.
     Search(Arc<CompiledSearch>),
     /// Per-call-site counter (`random()`).
@@ -198,7 +203,7 @@ impl Ctx<'_, '_> {
     /// pattern is an error at this call.
     pub fn regex<'r>(&'r self, pattern: &str) -> Result<Cow<'r, Regex>, EvalError> {
         match self.prepared {
-            Prepared::Regex(re) => Ok(Cow::Borrowed(re.as_ref())),
+            Prepared::Regex(re) => Ok(Cow::Borrowed(re.regex())),
             _ => pcre::compile(pattern)
                 .map(Cow::Owned)
                 .map_err(|e| EvalError::at(e, self.span)),
@@ -316,7 +321,7 @@ pub fn prepare_pairs(args: &[Expr], span: Span) -> Result<Prepared, EvalError> {
 pub fn prepare_regex_arg1(args: &[Expr], _span: Span) -> Result<Prepared, EvalError> {
     match (literal_str(args, 1), args.get(1)) {
         (Some(pattern), Some(arg)) => pcre::compile(pattern)
-            .map(|re| Prepared::Regex(Arc::new(re)))
+            .map(|re| Prepared::Regex(Arc::new(memo::ConstRegex::new(re))))
             .map_err(|e| EvalError::at(e, arg.span())),
         _ => Ok(Prepared::None),
     }

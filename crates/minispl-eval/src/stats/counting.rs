@@ -41,7 +41,14 @@ impl Accumulator for DistinctCount {
         Value::Num(self.seen.len() as f64)
     }
     fn merge(&mut self, later: Box<dyn Accumulator>) {
-        if let Some(later) = downcast::<DistinctCount>(later) {
+        if let Some(mut later) = downcast::<DistinctCount>(later) {
+            // Issue 6: insert the smaller set into the larger. A group first seen in a
+            // worker's partial table arrives at an empty accumulator and is taken whole
+            // (W4 merges every block's `dc(src)` sets on the main thread). The union is
+            // the same either way, and only its size is the result.
+            if later.seen.len() > self.seen.len() {
+                std::mem::swap(&mut self.seen, &mut later.seen);
+            }
             for i in 0..later.seen.len() {
                 self.seen.insert(later.seen.get(i));
             }
@@ -176,6 +183,45 @@ mod tests {
             run(EstimatedDistinctCount, &["a", "b", "a"]),
             Value::Num(2.0)
         );
+    }
+
+    /// Merged partial counts give the count of the union, whichever side is larger or
+    /// empty, and the merged set keeps counting exactly afterwards.
+    #[test]
+    fn dc_merge_is_the_union_in_either_order() {
+        use super::super::{AggFunction, Obs};
+        use std::collections::HashSet;
+        let part = |range: std::ops::Range<u32>| {
+            let mut acc = AggFunction::DistinctCount.partial();
+            let values: Vec<String> = range.map(|i| format!("10.0.0.{}", i % 300)).collect();
+            for v in &values {
+                acc.add(Obs::Str(v), None);
+            }
+            (acc, values)
+        };
+        let ranges = [0..0, 0..5, 3..40, 20..900, 850..870];
+        for a in &ranges {
+            for b in &ranges {
+                let (mut left, va) = part(a.clone());
+                let (right, vb) = part(b.clone());
+                left.merge(right);
+                let mut union: HashSet<String> = va.into_iter().chain(vb).collect();
+                assert_eq!(
+                    left.result(),
+                    Value::Num(union.len() as f64),
+                    "{a:?} + {b:?}"
+                );
+                for extra in ["10.0.0.1", "new", ""] {
+                    left.add(Obs::Str(extra), None);
+                    union.insert(extra.to_string());
+                }
+                assert_eq!(
+                    left.result(),
+                    Value::Num(union.len() as f64),
+                    "{a:?} + {b:?}"
+                );
+            }
+        }
     }
 
     #[test]
