@@ -431,6 +431,38 @@ fn every_single_mutation_of_the_seeds() {
     }
 }
 
+/// Round 7 (issue 6): the block walk changes its object/array masks only where the
+/// innermost container changes kind. Documents where it does (or must not) change, and
+/// commas whose container decides their verdict, with every bracket brought to every
+/// position in a block (and across block boundaries) by a padding string before them;
+/// each checked by [`check_all`] (portable, AVX2, scalar and serde_json).
+#[test]
+fn container_kinds_change_at_every_position() {
+    let docs = [
+        r#"{"a":[1,2],"b":{"c":[{"d":1},2]},"e":3}"#,
+        r#"[[],{},[{}],{"a":[]},[1,[2,{"b":[3]}],4],5]"#,
+        r#"{"a":{"b":{"c":1},"d":2},"e":[{"f":1},{"g":[1,2]}],"h":{}}"#,
+        r#"{"a":[1,"b":2]}"#,
+        r#"[{"a":1},"b":2]"#,
+        r#"{"a":{"b":1},2}"#,
+        r#"[1,{"a":1},{"b":2},3]"#,
+        r#"{"a":[{"b":[]},{}],"c":1,"d":[1],"e":2}"#,
+        r#"{"a":[1,2},"b":3]"#,
+        r#"[{"a":[1]},{"b":2},"c"]"#,
+        r#"{"a":[],"b",1}"#,
+        r#"[{},{}],1"#,
+    ];
+    for doc in docs {
+        for pad in 0..=130 {
+            let wrapped = format!(r#"{{"p":"{}","v":{doc}}}"#, "x".repeat(pad));
+            check_all(&wrapped);
+            let listed = format!(r#"["{}",{doc},1]"#, "y".repeat(pad));
+            check_all(&listed);
+        }
+        check_all(doc);
+    }
+}
+
 proptest! {
     #![proptest_config(crate::testing::proptest_config(2000))]
 
