@@ -1,7 +1,7 @@
 //! Events as they are fed in, before the search-time layer turns them into rows.
 
 use crate::reader::validate::TopIndex;
-use crate::row::Row;
+use crate::row::{KnownName, Row};
 
 /// The default fields whoever feeds an event sets (CLOUDTRAIL.md §1). Shared strings:
 /// every event read from one input carries the same values, and a copy per event was
@@ -264,10 +264,13 @@ fn set_default_fields(row: &mut Row, meta: &EventMeta) {
 
 /// The default fields selected by `wanted` (in [`DEFAULT_FIELDS`] order).
 fn set_default_fields_in(row: &mut Row, meta: &EventMeta, wanted: [bool; 4]) {
+    // Hashed once (issue 6: `sourcetype` is set on every W3/W4 event).
+    static NAMES: std::sync::LazyLock<[KnownName; 4]> =
+        std::sync::LazyLock::new(|| DEFAULT_FIELDS.map(KnownName::new));
     let values = [&meta.sourcetype, &meta.source, &meta.host, &meta.index];
-    for ((name, value), wanted) in DEFAULT_FIELDS.into_iter().zip(values).zip(wanted) {
+    for ((name, value), wanted) in NAMES.iter().zip(values).zip(wanted) {
         if let (Some(v), true) = (value, wanted) {
-            row.set(name, Value::str(&**v));
+            row.set_known(name, Value::str(&**v));
         }
     }
 }

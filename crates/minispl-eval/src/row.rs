@@ -3,6 +3,8 @@
 //! are ordinary entries with those names; internal fields start with `_` (SEMANTICS §10).
 
 use crate::value::Value;
+use indexmap::map::raw_entry_v1::RawEntryMut;
+use indexmap::map::RawEntryApiV1;
 use indexmap::IndexMap;
 
 /// Field names are case-sensitive (R1.6). Stored inline up to 24 bytes (issue 6: a
@@ -13,7 +15,50 @@ pub type FieldName = crate::value::CompactString;
 /// SipHash was ~5% of a full-scan search, every field set and read hashes its name).
 /// Names can come from the events (JSON keys under full extraction), so the hash stays
 /// keyed: crafted colliding keys cannot be prepared in advance to make a row quadratic.
-pub type NameHasher = foldhash::fast::RandomState;
+///
+/// One seed for the whole process, not one per row (issue 6): a name's hash is then the
+/// same in every row, so a name known before the events are read ([`KnownName`]: an
+/// extracted field, a BY field, a searched field) is hashed once, not per row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameHasher;
+
+/// The process's seed for [`NameHasher`], drawn at random on first use.
+static NAME_SEED: std::sync::LazyLock<foldhash::fast::SeedableRandomState> =
+    std::sync::LazyLock::new(foldhash::fast::SeedableRandomState::random);
+
+impl std::hash::BuildHasher for NameHasher {
+    type Hasher = foldhash::fast::FoldHasher<'static>;
+
+    #[inline]
+    fn build_hasher(&self) -> Self::Hasher {
+        NAME_SEED.build_hasher()
+    }
+}
+
+/// A field name with its hash under [`NameHasher`], computed once: rows look it up and
+/// set it without hashing the name again (issue 6: W3 hashed every extracted, default,
+/// searched and grouped name on every event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownName {
+    name: FieldName,
+    hash: u64,
+}
+
+impl KnownName {
+    pub fn new(name: impl Into<FieldName>) -> KnownName {
+        let name = name.into();
+        let hash = std::hash::BuildHasher::hash_one(&NameHasher, &name);
+        KnownName { name, hash }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    pub fn name(&self) -> &FieldName {
+        &self.name
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Row {
@@ -27,7 +72,7 @@ impl Row {
 
     pub fn with_capacity(n: usize) -> Self {
         Row {
-            fields: IndexMap::with_capacity_and_hasher(n, NameHasher::default()),
+            fields: IndexMap::with_capacity_and_hasher(n, NameHasher),
         }
     }
 
@@ -35,6 +80,32 @@ impl Row {
     pub fn get(&self, name: &str) -> &Value {
         static NULL: Value = Value::Null;
         self.fields.get(name).unwrap_or(&NULL)
+    }
+
+    /// [`Row::get`] of a name whose hash is known.
+    #[inline]
+    pub fn get_known(&self, name: &KnownName) -> &Value {
+        static NULL: Value = Value::Null;
+        (self.fields.raw_entry_v1())
+            .from_key_hashed_nocheck(name.hash, name.as_str())
+            .map_or(&NULL, |(_, v)| v)
+    }
+
+    /// [`Row::set`] of a name whose hash is known: the same row, one hash fewer.
+    #[inline]
+    pub fn set_known(&mut self, name: &KnownName, value: Value) {
+        if value.is_null() {
+            self.fields.shift_remove(name.as_str());
+            return;
+        }
+        match (self.fields.raw_entry_mut_v1()).from_key_hashed_nocheck(name.hash, name.as_str()) {
+            RawEntryMut::Occupied(mut entry) => {
+                entry.insert(value);
+            }
+            RawEntryMut::Vacant(entry) => {
+                entry.insert_hashed_nocheck(name.hash, name.name.clone(), value);
+            }
+        }
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -179,13 +250,43 @@ mod tests {
         assert_eq!(from_str, from_name);
     }
 
+    /// A name's precomputed hash finds what the name itself finds, whichever way the
+    /// field was set, in rows made at different times (one hash seed per process).
+    #[test]
+    fn known_names_find_what_names_find() {
+        let names = ["a", "eventName", &"x".repeat(24), &"y".repeat(40), ""];
+        let known: Vec<KnownName> = names.iter().map(|n| KnownName::new(*n)).collect();
+        let mut r = Row::with_capacity(2);
+        for (i, (name, k)) in names.iter().zip(&known).enumerate() {
+            if i % 2 == 0 {
+                r.set(*name, Value::str(*name));
+            } else {
+                r.set_known(k, Value::str(*name));
+            }
+        }
+        let other = r.clone();
+        for (name, k) in names.iter().zip(&known) {
+            assert_eq!(r.get_known(k), &Value::str(*name));
+            assert_eq!(other.get_known(k), other.get(name));
+            assert_eq!(k.as_str(), *name);
+        }
+        // Overwriting keeps the position; null removes.
+        r.set_known(&known[0], Value::str("again"));
+        assert_eq!(r.names().next().map(|n| n.as_str()), Some("a"));
+        assert_eq!(r.get("a"), &Value::str("again"));
+        r.set_known(&known[1], Value::Null);
+        assert!(!r.contains("eventName"));
+        assert_eq!(r.len(), names.len() - 1);
+    }
+
     mod model {
         use super::*;
         use proptest::prelude::*;
 
         #[derive(Debug, Clone)]
         enum Op {
-            Set(String, Option<String>),
+            /// Set through [`Row::set`], or [`Row::set_known`] with `true`.
+            Set(String, Option<String>, bool),
             Remove(String),
             Rename(String, String),
         }
@@ -203,7 +304,7 @@ mod tests {
         fn op() -> impl Strategy<Value = Op> {
             let value = prop::option::of(name());
             prop_oneof![
-                (name(), value).prop_map(|(n, v)| Op::Set(n, v)),
+                (name(), value, any::<bool>()).prop_map(|(n, v, k)| Op::Set(n, v, k)),
                 name().prop_map(Op::Remove),
                 (name(), name()).prop_map(|(a, b)| Op::Rename(a, b)),
             ]
@@ -219,8 +320,13 @@ mod tests {
                 let mut model: Vec<(String, String)> = Vec::new();
                 for op in ops {
                     match op {
-                        Op::Set(n, v) => {
-                            row.set(n.as_str(), v.clone().map_or(Value::Null, Value::from));
+                        Op::Set(n, v, known) => {
+                            let value = v.clone().map_or(Value::Null, Value::from);
+                            if known {
+                                row.set_known(&KnownName::new(n.as_str()), value);
+                            } else {
+                                row.set(n.as_str(), value);
+                            }
                             let at = model.iter().position(|(k, _)| *k == n);
                             match (at, v) {
                                 (Some(i), Some(v)) => model[i].1 = v,
@@ -257,6 +363,10 @@ mod tests {
                         .map(|(k, v)| (k.to_string(), v.render().unwrap_or_default().into_owned()))
                         .collect();
                     prop_assert_eq!(&got, &model);
+                    for (n, v) in &model {
+                        prop_assert_eq!(row.get_known(&KnownName::new(n.as_str())), &Value::from(v.clone()));
+                    }
+                    prop_assert_eq!(row.get_known(&KnownName::new("absent")), &Value::Null);
                 }
             }
         }

@@ -19,7 +19,7 @@
 
 use crate::plan::{BuildFxHasher, FieldSet};
 use crate::reader::validate::{Member, TopIndex};
-use crate::row::FieldName;
+use crate::row::{FieldName, KnownName, Row};
 use crate::value::{format_compact, CompactString, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -42,6 +42,8 @@ const LINEAR_KEYS: usize = 12;
 pub struct Selector {
     /// Field names (inline when short, issue 6): cloned into every row.
     names: Vec<FieldName>,
+    /// The same names with their hashes (issue 6: set in each row without hashing).
+    known: Vec<KnownName>,
     states: Vec<State>,
     /// The index in `names` of each selected name, for the leaves met below a pattern.
     by_name: HashMap<Box<str>, u32, BuildFxHasher>,
@@ -85,12 +87,18 @@ impl Default for Keys {
 
 impl State {
     /// The state a key leads to.
-    #[inline]
+    #[inline(always)]
     fn next(&self, key: &[u8]) -> Option<u32> {
-        if self.key_lens >> key.len().min(63) & 1 == 0 {
+        if !self.may_have(key.len()) {
             return None;
         }
         self.keys.get(key)
+    }
+
+    /// Whether some key of `keys` has this length.
+    #[inline(always)]
+    fn may_have(&self, len: usize) -> bool {
+        self.key_lens >> len.min(63) & 1 != 0
     }
 }
 
@@ -100,7 +108,7 @@ impl Keys {
         match self {
             Keys::Few(list) => list
                 .iter()
-                .find(|(k, _)| k.len() == key.len() && **k == *key)
+                .find(|(k, _)| same_bytes(k, key))
                 .map(|&(_, s)| s),
             Keys::Many(map) => map.get(key).copied(),
         }
@@ -196,6 +204,7 @@ impl Selector {
             .map(|(i, n)| (Box::from(n.as_str()), i as u32))
             .collect();
         Selector {
+            known: kept.iter().cloned().map(KnownName::new).collect(),
             names: kept,
             states,
             by_name,
@@ -245,6 +254,58 @@ impl Scanned {
     }
 }
 
+/// The buffers of a scan, kept by the caller from record to record (issue 6: a scan
+/// allocated its leaf list, grew it and collected it again into a list of named fields
+/// for every record). [`scan_with`] fills it, [`Scratch::set_into`] empties it into a row.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    out: Leaves,
+    /// Position in `out` of each selected name (then of each found name), `u32::MAX`
+    /// before its first value (reset by `start`).
+    slots: Vec<u32>,
+    found: Vec<FieldName>,
+    found_ids: HashMap<String, u32, BuildFxHasher>,
+}
+
+impl Scratch {
+    /// Ready for a scan with `sel`; leaves of an unfinished scan are dropped.
+    fn start(&mut self, sel: &Selector) {
+        self.out.clear();
+        self.found.clear();
+        self.found_ids.clear();
+        self.slots.clear();
+        self.slots.resize(sel.names.len(), u32::MAX);
+    }
+
+    /// The leaves of the last scan, as [`scan_text`] gives them.
+    fn take(&mut self) -> Scanned {
+        Scanned {
+            leaves: std::mem::take(&mut self.out),
+            found: std::mem::take(&mut self.found),
+        }
+    }
+
+    /// Set the leaves of the last successful [`scan_with`] of `sel` in `row`, in order,
+    /// overwriting fields of the same name (what setting [`Scanned::into_fields`] one by
+    /// one does), and empty the buffers. Returns the number of fields set.
+    pub fn set_into(&mut self, sel: &Selector, row: &mut Row) -> usize {
+        let n = self.out.len();
+        for (id, value) in self.out.drain(..) {
+            match sel.known.get(id as usize) {
+                Some(name) => row.set_known(name, value),
+                // Each found name has one leaf entry: move it out.
+                None => {
+                    let found = self.found.get_mut(id as usize - sel.names.len());
+                    row.set(found.map(std::mem::take).unwrap_or_default(), value);
+                }
+            }
+        }
+        self.found.clear();
+        self.found_ids.clear();
+        n
+    }
+}
+
 /// What the caller knows of the text it asks to scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text<'a> {
@@ -269,21 +330,25 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Scanned> {
 
 /// [`scan`], told what is known of the text.
 pub fn scan_text(raw: &str, sel: &Selector, text: Text<'_>) -> Option<Scanned> {
-    if let Text::Indexed(index) = text {
-        if let Some(members) = index.members_of(raw) {
-            return scan_indexed(raw, sel, members, index.backslash());
-        }
-    }
-    let mut s = Scanner::new(raw, sel, text != Text::Unchecked);
-    // Control bytes: inside a string the search for its end stops at one (unsure);
-    // between tokens only spaces are accepted, so a tab or newline there is unsure too.
-    s.ws();
-    if s.peek() != Some(b'{') {
-        return None;
-    }
-    s.walk(0, 0)?;
-    s.ws();
-    (s.i == s.b.len()).then(|| s.into_scanned())
+    let mut scratch = Scratch::default();
+    scan_with(raw, sel, text, &mut scratch).then(|| scratch.take())
+}
+
+/// [`scan_text`] into the caller's buffers: true when the scan is certain, its leaves
+/// then in `scratch` for [`Scratch::set_into`].
+pub fn scan_with(raw: &str, sel: &Selector, text: Text<'_>, scratch: &mut Scratch) -> bool {
+    scratch.start(sel);
+    let mut s = Scanner::new(raw, sel, text != Text::Unchecked, std::mem::take(scratch));
+    let done = match text {
+        Text::Indexed(index) => match index.members_of(raw) {
+            Some(members) => s.indexed(members, index.backslash()),
+            None => s.document(),
+        },
+        _ => s.document(),
+    };
+    // An unfinished scan leaves its leaves here: the next `start` drops them.
+    *scratch = s.into_scratch();
+    done.is_some()
 }
 
 /// [`scan`] of a valid record whose top-level object has the `members` the block
@@ -298,25 +363,10 @@ pub fn scan_indexed(
     members: &[Member],
     backslash: bool,
 ) -> Option<Scanned> {
-    let mut s = Scanner::new(raw, sel, true);
-    let top = sel.states.first()?;
-    for m in members {
-        let (key, value) = (m.key(), m.value());
-        // In bounds (`member` slices the key); looked at only if the record has a `\`.
-        let key_bytes = s.b.get(key.clone())?;
-        let escaped = backslash && key_bytes.contains(&b'\\');
-        s.i = value.start;
-        s.member(top, 0, 0, key.start, key.end, escaped, |s| {
-            s.i = value.end;
-            Some(())
-        })?;
-        // A walked value ends where the validator says (else a bug: the walk decides).
-        debug_assert_eq!(s.i, value.end, "{raw}");
-        if s.i != value.end {
-            return None;
-        }
-    }
-    Some(s.into_scanned())
+    let mut s = Scanner::new(raw, sel, true, Scratch::default());
+    s.slots.resize(sel.names.len(), u32::MAX);
+    s.indexed(members, backslash)?;
+    Some(s.into_scratch().take())
 }
 
 struct Scanner<'a> {
@@ -326,7 +376,7 @@ struct Scanner<'a> {
     sel: &'a Selector,
     out: Leaves,
     /// Position in `out` of each selected name, `u32::MAX` before its first value.
-    slots: smallvec::SmallVec<[u32; 32]>,
+    slots: Vec<u32>,
     /// The text is known to be valid JSON and the block skip can run on this CPU.
     fast_skip: bool,
     /// Names met below a pattern that are not selected names, and their indexes.
@@ -336,25 +386,70 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `raw`; `valid` when `raw` is known to be valid JSON.
-    fn new(raw: &'a str, sel: &'a Selector, valid: bool) -> Scanner<'a> {
+    /// It fills the buffers of `scratch` (made ready by [`Scratch::start`]).
+    fn new(raw: &'a str, sel: &'a Selector, valid: bool, scratch: Scratch) -> Scanner<'a> {
         Scanner {
             text: raw,
             b: raw.as_bytes(),
             i: 0,
             sel,
-            out: Vec::new(),
-            slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+            out: scratch.out,
+            slots: scratch.slots,
             fast_skip: valid && super::skip::available(),
-            found: Vec::new(),
-            found_ids: HashMap::default(),
+            found: scratch.found,
+            found_ids: scratch.found_ids,
         }
     }
 
-    fn into_scanned(self) -> Scanned {
-        Scanned {
-            leaves: self.out,
+    fn into_scratch(self) -> Scratch {
+        Scratch {
+            out: self.out,
+            slots: self.slots,
             found: self.found,
+            found_ids: self.found_ids,
         }
+    }
+
+    /// The whole text, a JSON object, walked.
+    fn document(&mut self) -> Option<()> {
+        // Control bytes: inside a string the search for its end stops at one (unsure);
+        // between tokens only spaces are accepted, so a tab or newline there is unsure too.
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return None;
+        }
+        self.walk(0, 0)?;
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+
+    /// The top-level object through the index of its members (see [`scan_indexed`]).
+    fn indexed(&mut self, members: &[Member], backslash: bool) -> Option<()> {
+        let top = self.sel.states.first()?;
+        // Without prefix patterns at the top, a key of a length no wanted key has leads
+        // nowhere: most members are passed over on their length alone (issue 6).
+        let by_length = top.capture.is_empty();
+        for m in members {
+            let (key, value) = (m.key(), m.value());
+            // In bounds (`member` slices the key); looked at only if the record has a `\`.
+            let key_bytes = self.b.get(key.clone())?;
+            let escaped = backslash && key_bytes.contains(&b'\\');
+            // Escaped and empty keys are still `member`'s to refuse.
+            if by_length && !escaped && !key_bytes.is_empty() && !top.may_have(key_bytes.len()) {
+                continue;
+            }
+            self.i = value.start;
+            self.member(top, 0, 0, key.start, key.end, escaped, |s| {
+                s.i = value.end;
+                Some(())
+            })?;
+            // A walked value ends where the validator says (else a bug: the walk decides).
+            debug_assert_eq!(self.i, value.end, "{}", self.text);
+            if self.i != value.end {
+                return None;
+            }
+        }
+        Some(())
     }
 
     #[inline]
@@ -831,6 +926,28 @@ fn find_sse2(b: &[u8]) -> Option<usize> {
     find_scalar(&b[i..]).map(|off| i + off)
 }
 
+/// `a == b` for the short byte strings of JSON keys, with word loads instead of a call
+/// to `memcmp` (issue 6: the top-level keys of a record are compared with the wanted
+/// ones of the same length, ~8 `memcmp` calls per W3 record).
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if (8..=16).contains(&n) {
+        // Two overlapping words cover the whole of both.
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else {
+        a == b
+    }
+}
+
 /// Four hex digits as a number.
 fn hex4(hex: &[u8]) -> Option<u32> {
     let mut n = 0;
@@ -898,8 +1015,46 @@ mod tests {
         FieldSet::from_names(names)
     }
 
+    /// Extracted fields by name, their values as strings.
+    type Named = Vec<(String, Vec<String>)>;
+
+    /// [`crate::extract::extract_into`] (through this thread's scratch, reused from
+    /// call to call: issue 6) makes the row that setting [`crate::extract::extract_values`]'
+    /// fields one by one makes, over a row with fields the document may overwrite, with
+    /// the text given and as the row's `_raw`.
+    fn into_row_agrees(doc: &str, wanted: &FieldSet, text: Text<'_>) {
+        let start: Row = [
+            ("_raw", doc),
+            ("eventName", "before"),
+            ("dup", "before"),
+            ("z", "z"),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n, Value::str(v)))
+        .collect();
+        let mut want = start.clone();
+        if doc.trim_start().starts_with('{') {
+            for (name, value) in
+                crate::extract::extract_values(doc, wanted, text).unwrap_or_default()
+            {
+                want.set(name, value);
+            }
+        }
+        let fields = |row: &Row| -> Vec<(String, Value)> {
+            row.iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect()
+        };
+        for own in [Some(doc), None] {
+            let mut got = start.clone();
+            crate::extract::extract_into(&mut got, wanted, text, own);
+            assert_eq!(fields(&got), fields(&want), "{doc} / {wanted} / {own:?}");
+        }
+    }
+
     /// The scanner's answer as names and values.
     fn scanned(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+        into_row_agrees(doc, wanted, Text::Unchecked);
         let sel = wanted.selector();
         scan(doc, sel).map(|scanned| {
             scanned
@@ -912,6 +1067,7 @@ mod tests {
 
     /// [`scanned`] of text known to be valid.
     fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Vec<(String, Vec<String>)>> {
+        into_row_agrees(doc, wanted, Text::Valid);
         let sel = wanted.selector();
         scan_text(doc, sel, Text::Valid).map(|scanned| {
             scanned
@@ -926,10 +1082,11 @@ mod tests {
     /// the block validator makes one for `doc`: it must answer exactly as the walk of
     /// valid text (the same fields, order and values, and unsure on the same records),
     /// and the extraction through it as through the walk. `None` without an index.
-    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Vec<(String, Vec<String>)>>> {
+    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Named>> {
         let mut index = crate::reader::validate::TopIndex::default();
         crate::reader::validate::quick_indexed(doc.as_bytes(), &mut index);
         index.members_of(doc)?;
+        into_row_agrees(doc, wanted, Text::Indexed(&index));
         let sel = wanted.selector();
         let got = scan_text(doc, sel, Text::Indexed(&index)).map(|scanned| {
             scanned
@@ -1313,6 +1470,65 @@ mod tests {
                 with.push(stop);
                 assert_eq!(find_string_stop(&with), Some(s.len()));
                 assert_eq!(find_scalar(&with), Some(s.len()));
+            }
+        }
+    }
+
+    /// The word comparison of keys against `==`: every length up to 40, a difference at
+    /// every position, and lengths that differ.
+    #[test]
+    fn same_bytes_equals_slice_equality() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} {at}");
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
+
+    /// One scratch for scans of different records and selectors, after unsure and
+    /// failed scans and scans that found names below a pattern: each answers as a scan
+    /// with fresh buffers.
+    #[test]
+    fn a_reused_scratch_answers_as_fresh_buffers() {
+        let patterns: BTreeSet<String> = ["requestParameters.*".to_string()].into();
+        let names = set(&["eventName", "resources{}.ARN", "dup"]);
+        let with_pattern = Selector::new(names.names(), &patterns);
+        let plain = Selector::new(names.names(), &BTreeSet::new());
+        let docs = [
+            CLOUDTRAIL,
+            r#"{"eventName":"a","eventName":"b","requestParameters":{"x":"1","y":["2","3"]}}"#,
+            r#"{"eventName":"a","requestParameters":{"x":"1"},"bad":tru}"#,
+            r#"{"\u0065ventName":"escaped"}"#,
+            r#"{"requestParameters":{"z":"9"},"dup":"1","dup":"2"}"#,
+            "not json",
+        ];
+        let mut scratch = Scratch::default();
+        for round in 0..2 {
+            for doc in docs {
+                for sel in [&with_pattern, &plain] {
+                    let fresh = scan_text(doc, sel, Text::Unchecked);
+                    let reused = scan_with(doc, sel, Text::Unchecked, &mut scratch);
+                    assert_eq!(reused, fresh.is_some(), "{round} {doc}");
+                    if let Some(fresh) = fresh {
+                        let mut a = Row::new();
+                        let mut b = Row::new();
+                        for (name, value) in fresh.into_fields(sel) {
+                            a.set(name, value);
+                        }
+                        assert_eq!(scratch.set_into(sel, &mut b), a.len());
+                        let list = |r: &Row| {
+                            r.iter()
+                                .map(|(n, v)| (n.clone(), v.clone()))
+                                .collect::<Vec<_>>()
+                        };
+                        assert_eq!(list(&b), list(&a), "{round} {doc}");
+                    }
+                }
             }
         }
     }
