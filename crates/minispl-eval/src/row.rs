@@ -60,9 +60,65 @@ impl KnownName {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Up to this many fields a row is a list searched by hash (issue 6: the rows of W3/W4
+/// hold a handful of fields, and a hash table's insert cost ~130 instructions where a
+/// push costs a few); a row that grows past it becomes an `IndexMap`.
+const SMALL: usize = 16;
+
+#[derive(Clone, Default)]
 pub struct Row {
-    fields: IndexMap<FieldName, Value, NameHasher>,
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    /// At most [`SMALL`] fields, in order, each with its name's hash.
+    Small(Vec<Entry>),
+    Large(IndexMap<FieldName, Value, NameHasher>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Small(Vec::new())
+    }
+}
+
+#[derive(Clone)]
+struct Entry {
+    hash: u64,
+    name: FieldName,
+    value: Value,
+}
+
+/// The hash of a name, as [`KnownName`] and the large form compute it.
+#[inline]
+fn hash_of(name: &str) -> u64 {
+    std::hash::BuildHasher::hash_one(&NameHasher, name)
+}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Fields<'a>(&'a Row);
+        impl std::fmt::Debug for Fields<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map().entries(self.0.iter()).finish()
+            }
+        }
+        f.debug_struct("Row")
+            .field("fields", &Fields(self))
+            .finish()
+    }
+}
+
+/// Two rows are equal when they hold the same fields with equal values, in any order
+/// (as the `IndexMap` they were: order is compared by callers that care).
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(name, value)| other.find(hash_of(name), name) == Some(value))
+    }
 }
 
 impl Row {
@@ -71,98 +127,188 @@ impl Row {
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        Row {
-            fields: IndexMap::with_capacity_and_hasher(n, NameHasher),
+        let repr = if n <= SMALL {
+            Repr::Small(Vec::with_capacity(n))
+        } else {
+            Repr::Large(IndexMap::with_capacity_and_hasher(n, NameHasher))
+        };
+        Row { repr }
+    }
+
+    /// The value of `name` (whose hash is `hash`), if present.
+    #[inline]
+    fn find(&self, hash: u64, name: &str) -> Option<&Value> {
+        match &self.repr {
+            Repr::Small(list) => list
+                .iter()
+                .find(|e| e.hash == hash && e.name == name)
+                .map(|e| &e.value),
+            Repr::Large(map) => (map.raw_entry_v1())
+                .from_key_hashed_nocheck(hash, name)
+                .map(|(_, v)| v),
+        }
+    }
+
+    /// Set `name` (hash `hash`) to a value that is not null; an existing field keeps its
+    /// position.
+    #[inline]
+    fn put(&mut self, hash: u64, name: impl AsRef<str> + Into<FieldName>, value: Value) {
+        match &mut self.repr {
+            Repr::Small(list) => {
+                let key = name.as_ref();
+                if let Some(e) = list.iter_mut().find(|e| e.hash == hash && e.name == key) {
+                    e.value = value;
+                    return;
+                }
+                if list.len() < SMALL {
+                    list.push(Entry {
+                        hash,
+                        name: name.into(),
+                        value,
+                    });
+                    return;
+                }
+                // One field more than a list holds: the row becomes a map.
+                let mut map = IndexMap::with_capacity_and_hasher(SMALL * 2, NameHasher);
+                for e in list.drain(..) {
+                    (map.raw_entry_mut_v1())
+                        .from_key_hashed_nocheck(e.hash, e.name.as_str())
+                        .or_insert(e.name, e.value);
+                }
+                map.insert(name.into(), value);
+                self.repr = Repr::Large(map);
+            }
+            Repr::Large(map) => {
+                match (map.raw_entry_mut_v1()).from_key_hashed_nocheck(hash, name.as_ref()) {
+                    RawEntryMut::Occupied(mut entry) => {
+                        entry.insert(value);
+                    }
+                    RawEntryMut::Vacant(entry) => {
+                        entry.insert_hashed_nocheck(hash, name.into(), value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value of `name` (hash `hash`), removed; later fields move up (R6.3).
+    fn take(&mut self, hash: u64, name: &str) -> Option<(usize, Value)> {
+        match &mut self.repr {
+            Repr::Small(list) => {
+                let i = list.iter().position(|e| e.hash == hash && e.name == name)?;
+                Some((i, list.remove(i).value))
+            }
+            Repr::Large(map) => map.shift_remove_full(name).map(|(i, _, v)| (i, v)),
         }
     }
 
     /// The value of `name`; null when absent.
     pub fn get(&self, name: &str) -> &Value {
         static NULL: Value = Value::Null;
-        self.fields.get(name).unwrap_or(&NULL)
+        self.find(hash_of(name), name).unwrap_or(&NULL)
     }
 
     /// [`Row::get`] of a name whose hash is known.
     #[inline]
     pub fn get_known(&self, name: &KnownName) -> &Value {
         static NULL: Value = Value::Null;
-        (self.fields.raw_entry_v1())
-            .from_key_hashed_nocheck(name.hash, name.as_str())
-            .map_or(&NULL, |(_, v)| v)
+        self.find(name.hash, name.as_str()).unwrap_or(&NULL)
     }
 
     /// [`Row::set`] of a name whose hash is known: the same row, one hash fewer.
     #[inline]
     pub fn set_known(&mut self, name: &KnownName, value: Value) {
         if value.is_null() {
-            self.fields.shift_remove(name.as_str());
-            return;
-        }
-        match (self.fields.raw_entry_mut_v1()).from_key_hashed_nocheck(name.hash, name.as_str()) {
-            RawEntryMut::Occupied(mut entry) => {
-                entry.insert(value);
-            }
-            RawEntryMut::Vacant(entry) => {
-                entry.insert_hashed_nocheck(name.hash, name.name.clone(), value);
-            }
+            self.take(name.hash, name.as_str());
+        } else {
+            self.put(name.hash, name.name.as_str(), value);
         }
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.fields.contains_key(name)
+        self.find(hash_of(name), name).is_some()
     }
 
     /// Set a field; setting null removes it (R6.3). An existing field keeps its position.
     pub fn set(&mut self, name: impl Into<FieldName>, value: Value) {
         let name = name.into();
+        let hash = hash_of(&name);
         if value.is_null() {
-            self.fields.shift_remove(&name);
+            self.take(hash, &name);
         } else {
-            self.fields.insert(name, value);
+            self.put(hash, name, value);
         }
     }
 
     /// Remove a field, returning its value (null if absent).
     pub fn remove(&mut self, name: &str) -> Value {
-        self.fields.shift_remove(name).unwrap_or_default()
+        self.take(hash_of(name), name)
+            .map(|(_, v)| v)
+            .unwrap_or_default()
     }
 
     /// Fields in order.
     pub fn iter(&self) -> impl Iterator<Item = (&FieldName, &Value)> {
-        self.fields.iter()
+        let (small, large) = match &self.repr {
+            Repr::Small(list) => (Some(list.iter().map(|e| (&e.name, &e.value))), None),
+            Repr::Large(map) => (None, Some(map.iter())),
+        };
+        small
+            .into_iter()
+            .flatten()
+            .chain(large.into_iter().flatten())
     }
 
     pub fn names(&self) -> impl Iterator<Item = &FieldName> {
-        self.fields.keys()
+        self.iter().map(|(name, _)| name)
     }
 
     pub fn len(&self) -> usize {
-        self.fields.len()
+        match &self.repr {
+            Repr::Small(list) => list.len(),
+            Repr::Large(map) => map.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
     /// Keep only the fields for which `keep` is true, preserving order.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &Value) -> bool) {
-        self.fields.retain(|k, v| keep(k, v));
+        match &mut self.repr {
+            Repr::Small(list) => list.retain(|e| keep(&e.name, &e.value)),
+            Repr::Large(map) => map.retain(|k, v| keep(k, v)),
+        }
     }
 
     /// Rename `from` to `to` keeping `from`'s position; an existing `to` is replaced
     /// (R3.4). Returns false (and changes nothing) if `from` is absent.
     pub fn rename(&mut self, from: &str, to: &str) -> bool {
         if from == to {
-            return self.fields.contains_key(from);
+            return self.contains(from);
         }
-        let Some((index, _, value)) = self.fields.shift_remove_full(from) else {
+        let Some((index, value)) = self.take(hash_of(from), from) else {
             return false;
         };
-        let index = match self.fields.shift_remove_full(to) {
-            Some((old, _, _)) if old < index => index - 1,
+        let hash = hash_of(to);
+        let index = match self.take(hash, to) {
+            Some((old, _)) if old < index => index - 1,
             _ => index,
         };
-        self.fields.shift_insert(index, to.into(), value);
+        match &mut self.repr {
+            Repr::Small(list) => list.insert(
+                index,
+                Entry {
+                    hash,
+                    name: to.into(),
+                    value,
+                },
+            ),
+            Repr::Large(map) => {
+                map.shift_insert(index, to.into(), value);
+            }
+        }
         true
     }
 

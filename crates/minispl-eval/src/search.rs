@@ -171,6 +171,11 @@ impl ValueMatcher {
 
     /// The comparison against a whole field value (R1.9: null never satisfies it).
     fn test(&self, op: CompareOp, ne: MultivalueNe, value: &Value) -> bool {
+        // The commonest case (`sourcetype=aws:cloudtrail` on every event, issue 6): one
+        // string value, compared without the iterator over values.
+        if let (CompareOp::Eq, Value::Str(one)) = (op, value) {
+            return self.eq(one);
+        }
         match op {
             // R1.12: any value of a multivalue field may match.
             CompareOp::Eq => value.values().any(|v| self.eq(&v)),
