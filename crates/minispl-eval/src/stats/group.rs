@@ -387,9 +387,9 @@ pub fn compare_auto(a: &str, b: &str) -> Ordering {
 }
 
 /// Order of group keys: ascending, first BY field most significant (R7.5).
-pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
+pub fn compare_keys<S: AsRef<str>>(a: &[S], b: &[S]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
-        let o = compare_auto(x, y);
+        let o = compare_auto(x.as_ref(), y.as_ref());
         if o != Ordering::Equal {
             return o;
         }
@@ -406,10 +406,6 @@ struct GroupKey(smallvec::SmallVec<[CompactString; 2]>);
 impl GroupKey {
     fn new<S: AsRef<str>>(parts: impl IntoIterator<Item = S>) -> GroupKey {
         GroupKey(parts.into_iter().map(|p| p.as_ref().into()).collect())
-    }
-
-    fn into_strings(self) -> Vec<String> {
-        self.0.into_iter().map(String::from).collect()
     }
 }
 
@@ -617,20 +613,19 @@ impl Groups {
     /// aggregations in order (R7.2). Null results leave their column absent.
     pub fn into_rows(self, aggs: &AggSet) -> Vec<Row> {
         let Groups {
-            by, index, states, ..
+            by_known,
+            index,
+            states,
+            ..
         } = self;
-        let mut groups: Vec<(Vec<String>, AggState)> = index
-            .into_iter()
-            .map(GroupKey::into_strings)
-            .zip(states)
-            .collect();
-        groups.sort_by(|a, b| compare_keys(&a.0, &b.0));
+        let mut groups: Vec<(GroupKey, AggState)> = index.into_iter().zip(states).collect();
+        groups.sort_by(|a, b| compare_keys(&a.0 .0, &b.0 .0));
         groups
             .into_iter()
             .map(|(key, state)| {
-                let mut row = Row::with_capacity(by.len() + aggs.specs.len());
-                for (field, value) in by.iter().zip(key) {
-                    row.set(field.as_str(), Value::from(value));
+                let mut row = Row::with_capacity(by_known.len() + aggs.specs.len());
+                for (field, value) in by_known.iter().zip(key.0) {
+                    row.set_known(field, Value::Str(value));
                 }
                 for (name, value) in aggs.results(&state) {
                     row.set(name, value);
