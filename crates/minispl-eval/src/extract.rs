@@ -24,19 +24,57 @@ use serde_json::Value as Json;
 /// the same name. Text that is not a JSON object extracts nothing (as Splunk, R4.10).
 /// Returns the number of fields set.
 pub fn extract_json(raw: &str, wanted: &FieldSet, row: &mut Row) -> usize {
-    if wanted.is_empty() || !raw.trim_start().starts_with('{') {
-        // Only a JSON object is an event with fields (R4.10: anything else extracts
-        // nothing, no error).
+    if wanted.is_empty() {
         return 0;
     }
-    let Some(fields) = extract_values(raw, wanted, Text::Unchecked) else {
-        return 0;
+    extract_into(row, wanted, Text::Unchecked, Some(raw))
+}
+
+thread_local! {
+    /// The scanner's buffers, kept on each thread from event to event (issue 6).
+    static SCRATCH: std::cell::RefCell<scan::Scratch> = std::cell::RefCell::default();
+}
+
+/// Extract the leaves of the event text `raw` (`None`: the row's own `_raw`) that
+/// `wanted` selects into `row`, overwriting fields of the same name: the fields of
+/// [`extract_values`] set in order, without a list of them in between (issue 6). Text
+/// that is not a JSON object, or not valid JSON, extracts nothing (R4.10). Returns the
+/// number of fields set.
+pub fn extract_into(row: &mut Row, wanted: &FieldSet, text: Text<'_>, raw: Option<&str>) -> usize {
+    let scanned = |scratch: &mut scan::Scratch, row: &mut Row| {
+        // The serde walk's fields when the scanner is not certain (or not asked).
+        let fallback = {
+            let Some(raw) = raw
+                .or_else(|| row.raw())
+                .filter(|raw| raw.trim_start().starts_with('{'))
+            else {
+                return 0;
+            };
+            if scan::serves(wanted) && scan::scan_with(raw, wanted.selector(), text, scratch) {
+                None
+            } else {
+                match flatten_text_serde(raw, wanted) {
+                    Some(fields) => Some(fields),
+                    None => return 0,
+                }
+            }
+        };
+        match fallback {
+            None => scratch.set_into(wanted.selector(), row),
+            Some(fields) => {
+                let n = fields.len();
+                for (name, values) in fields {
+                    row.set(name, Value::multi(values));
+                }
+                n
+            }
+        }
     };
-    let n = fields.len();
-    for (name, value) in fields {
-        row.set(name, value);
-    }
-    n
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => scanned(&mut scratch, row),
+        // Not expected (nothing extracts while a scan runs); correct all the same.
+        Err(_) => scanned(&mut scan::Scratch::default(), row),
+    })
 }
 
 /// The selected leaves of the JSON text `raw`, or `None` if it is not valid JSON.

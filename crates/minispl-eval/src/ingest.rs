@@ -1,7 +1,7 @@
 //! Events as they are fed in, before the search-time layer turns them into rows.
 
 use crate::reader::validate::TopIndex;
-use crate::row::Row;
+use crate::row::{KnownName, Row, SMALL};
 
 /// The default fields whoever feeds an event sets (CLOUDTRAIL.md §1). Shared strings:
 /// every event read from one input carries the same values, and a copy per event was
@@ -105,6 +105,10 @@ struct Prepared {
     /// events, and when a command reads every field (`table *`, `fillnull`...); with
     /// field pruning off it is `all`, so the reference path always has `_raw`.
     keeps_raw: bool,
+    /// The capacity a new row is made with: the map form at once when the row may hold
+    /// more fields than the list form does (every field, patterns, many names), so
+    /// it is not built twice (issue 6, `row::SMALL`).
+    row_capacity: usize,
 }
 
 impl Prepared {
@@ -112,7 +116,11 @@ impl Prepared {
         let needs = profile.needs(&wanted);
         let defaults = DEFAULT_FIELDS.map(|name| wanted.contains(name));
         let keeps_raw = wanted.contains("_raw");
+        let large = wanted.all || !wanted.patterns.is_empty() || wanted.names().len() > SMALL;
         Prepared {
+            // One more than the list holds: the map, with no larger table than it needs
+            // (a bigger one costs more to clone, `mvexpand`).
+            row_capacity: if large { SMALL + 1 } else { SMALL },
             profile,
             wanted,
             needs,
@@ -226,10 +234,11 @@ impl Ingestor {
         check: Text<'_>,
         row: Option<Row>,
     ) -> Result<Row, EvalError> {
-        let mut row = row.unwrap_or_else(|| Row::with_capacity(16));
         // Without a profile: no extraction, no timestamp (as Splunk without the add-on);
         // only `_raw` and the default fields.
         let profile = self.profile(meta);
+        let mut row =
+            row.unwrap_or_else(|| Row::with_capacity(profile.map_or(SMALL, |p| p.row_capacity)));
         // `_raw` first, as before: field order is part of the results.
         let unkept = if profile.map_or(true, |p| p.keeps_raw) {
             row.set("_raw", Value::from(raw.into_owned()));
@@ -264,10 +273,13 @@ fn set_default_fields(row: &mut Row, meta: &EventMeta) {
 
 /// The default fields selected by `wanted` (in [`DEFAULT_FIELDS`] order).
 fn set_default_fields_in(row: &mut Row, meta: &EventMeta, wanted: [bool; 4]) {
+    // Hashed once (issue 6: `sourcetype` is set on every W3/W4 event).
+    static NAMES: std::sync::LazyLock<[KnownName; 4]> =
+        std::sync::LazyLock::new(|| DEFAULT_FIELDS.map(KnownName::new));
     let values = [&meta.sourcetype, &meta.source, &meta.host, &meta.index];
-    for ((name, value), wanted) in DEFAULT_FIELDS.into_iter().zip(values).zip(wanted) {
+    for ((name, value), wanted) in NAMES.iter().zip(values).zip(wanted) {
         if let (Some(v), true) = (value, wanted) {
-            row.set(name, Value::str(&**v));
+            row.set_known(name, Value::str(&**v));
         }
     }
 }

@@ -250,13 +250,7 @@ impl CompiledProfile {
             // 1. automatic JSON extraction.
             if self.profile.kv_mode_json {
                 // Extract first, then set: no copy of a possibly large `_raw`.
-                let fields = text
-                    .of(row)
-                    .filter(|raw| raw.trim_start().starts_with('{'))
-                    .and_then(|raw| extract::extract_values(raw, wanted, text.check));
-                for (name, value) in fields.unwrap_or_default() {
-                    row.set(name, value);
-                }
+                extract::extract_into(row, wanted, text.check, text.text);
             }
         }
         self.apply_fields_with(row, needs, env)

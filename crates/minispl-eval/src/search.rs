@@ -7,7 +7,7 @@
 //! non-ASCII text compared case-insensitively and for numbers rendered from `Value::Num`.
 
 use crate::error::EvalError;
-use crate::row::Row;
+use crate::row::{KnownName, Row};
 use crate::value::{parse_number, Value};
 use crate::wildcard::Glob;
 use minispl_parser::ast::{CompareOp, SearchExpr, SearchValue, TermModifier};
@@ -60,8 +60,12 @@ enum Node {
 /// `*` is satisfied by any field whose name matches (R1.19, recommended reading).
 #[derive(Debug, Clone)]
 enum FieldSel {
-    Exact(String),
-    Wild { pattern: String, glob: Glob },
+    /// With its hash: read from every row (issue 6).
+    Exact(KnownName),
+    Wild {
+        pattern: String,
+        glob: Glob,
+    },
 }
 
 /// The value side of a comparison, prepared once.
@@ -167,6 +171,11 @@ impl ValueMatcher {
 
     /// The comparison against a whole field value (R1.9: null never satisfies it).
     fn test(&self, op: CompareOp, ne: MultivalueNe, value: &Value) -> bool {
+        // The commonest case (`sourcetype=aws:cloudtrail` on every event, issue 6): one
+        // string value, compared without the iterator over values.
+        if let (CompareOp::Eq, Value::Str(one)) = (op, value) {
+            return self.eq(one);
+        }
         match op {
             // R1.12: any value of a multivalue field may match.
             CompareOp::Eq => value.values().any(|v| self.eq(&v)),
@@ -309,7 +318,7 @@ impl FieldSel {
                 glob: Glob::new(name, false),
             }
         } else {
-            FieldSel::Exact(name.to_string())
+            FieldSel::Exact(KnownName::new(name))
         }
     }
 }
@@ -327,7 +336,7 @@ impl Node {
                 value,
                 ne,
             } => match field {
-                FieldSel::Exact(name) => value.test(*op, *ne, row.get(name)),
+                FieldSel::Exact(name) => value.test(*op, *ne, row.get_known(name)),
                 FieldSel::Wild { glob, .. } => row
                     .iter()
                     .any(|(name, v)| glob.is_match(name) && value.test(*op, *ne, v)),
@@ -350,7 +359,7 @@ impl Node {
             Node::Not(inner) => inner.collect_fields(out),
             Node::All => {}
             Node::Compare { field, .. } => match field {
-                FieldSel::Exact(name) => push(name),
+                FieldSel::Exact(name) => push(name.as_str()),
                 FieldSel::Wild { pattern, .. } => push(pattern),
             },
             Node::Term(_) => push("_raw"),

@@ -19,7 +19,7 @@
 
 use crate::plan::{BuildFxHasher, FieldSet};
 use crate::reader::validate::{Member, TopIndex};
-use crate::row::FieldName;
+use crate::row::{FieldName, KnownName, Row};
 use crate::value::{format_compact, CompactString, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -42,6 +42,8 @@ const LINEAR_KEYS: usize = 12;
 pub struct Selector {
     /// Field names (inline when short, issue 6): cloned into every row.
     names: Vec<FieldName>,
+    /// The same names with their hashes (issue 6: set in each row without hashing).
+    known: Vec<KnownName>,
     states: Vec<State>,
     /// The index in `names` of each selected name, for the leaves met below a pattern.
     by_name: HashMap<Box<str>, u32, BuildFxHasher>,
@@ -74,7 +76,11 @@ struct State {
 #[derive(Debug, Clone)]
 enum Keys {
     Few(Vec<(Box<[u8]>, u32)>),
-    Many(HashMap<Box<[u8]>, u32, BuildFxHasher>),
+    /// With a filter: bit [`edge_bit`] of `filter[min(len, 63)]` set for each key, so
+    /// that most keys of a record are rejected without hashing them (issue 6: W4's top
+    /// state has more keys than are compared one by one, and ~13 keys of a CloudTrail
+    /// record share a length with one of them).
+    Many(HashMap<Box<[u8]>, u32, BuildFxHasher>, Box<[u64; 64]>),
 }
 
 impl Default for Keys {
@@ -85,12 +91,18 @@ impl Default for Keys {
 
 impl State {
     /// The state a key leads to.
-    #[inline]
+    #[inline(always)]
     fn next(&self, key: &[u8]) -> Option<u32> {
-        if self.key_lens >> key.len().min(63) & 1 == 0 {
+        if !self.may_have(key.len()) {
             return None;
         }
         self.keys.get(key)
+    }
+
+    /// Whether some key of `keys` has this length.
+    #[inline(always)]
+    fn may_have(&self, len: usize) -> bool {
+        self.key_lens >> len.min(63) & 1 != 0
     }
 }
 
@@ -100,9 +112,14 @@ impl Keys {
         match self {
             Keys::Few(list) => list
                 .iter()
-                .find(|(k, _)| k.len() == key.len() && **k == *key)
+                .find(|(k, _)| same_bytes(k, key))
                 .map(|&(_, s)| s),
-            Keys::Many(map) => map.get(key).copied(),
+            Keys::Many(map, filter) => {
+                if filter[key.len().min(63)] >> edge_bit(key) & 1 == 0 {
+                    return None;
+                }
+                map.get(key).copied()
+            }
         }
     }
 }
@@ -169,7 +186,11 @@ impl Selector {
             state.keys = if list.len() <= LINEAR_KEYS {
                 Keys::Few(list)
             } else {
-                Keys::Many(list.into_iter().collect())
+                let mut filter = Box::new([0u64; 64]);
+                for (k, _) in &list {
+                    filter[k.len().min(63)] |= 1 << edge_bit(k);
+                }
+                Keys::Many(list.into_iter().collect(), filter)
             };
             state.path = Box::from(*path);
             for literal in &literals {
@@ -196,6 +217,7 @@ impl Selector {
             .map(|(i, n)| (Box::from(n.as_str()), i as u32))
             .collect();
         Selector {
+            known: kept.iter().cloned().map(KnownName::new).collect(),
             names: kept,
             states,
             by_name,
@@ -245,6 +267,58 @@ impl Scanned {
     }
 }
 
+/// The buffers of a scan, kept by the caller from record to record (issue 6: a scan
+/// allocated its leaf list, grew it and collected it again into a list of named fields
+/// for every record). [`scan_with`] fills it, [`Scratch::set_into`] empties it into a row.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    out: Leaves,
+    /// Position in `out` of each selected name (then of each found name), `u32::MAX`
+    /// before its first value (reset by `start`).
+    slots: Vec<u32>,
+    found: Vec<FieldName>,
+    found_ids: HashMap<String, u32, BuildFxHasher>,
+}
+
+impl Scratch {
+    /// Ready for a scan with `sel`; leaves of an unfinished scan are dropped.
+    fn start(&mut self, sel: &Selector) {
+        self.out.clear();
+        self.found.clear();
+        self.found_ids.clear();
+        self.slots.clear();
+        self.slots.resize(sel.names.len(), u32::MAX);
+    }
+
+    /// The leaves of the last scan, as [`scan_text`] gives them.
+    fn take(&mut self) -> Scanned {
+        Scanned {
+            leaves: std::mem::take(&mut self.out),
+            found: std::mem::take(&mut self.found),
+        }
+    }
+
+    /// Set the leaves of the last successful [`scan_with`] of `sel` in `row`, in order,
+    /// overwriting fields of the same name (what setting [`Scanned::into_fields`] one by
+    /// one does), and empty the buffers. Returns the number of fields set.
+    pub fn set_into(&mut self, sel: &Selector, row: &mut Row) -> usize {
+        let n = self.out.len();
+        for (id, value) in self.out.drain(..) {
+            match sel.known.get(id as usize) {
+                Some(name) => row.set_known(name, value),
+                // Each found name has one leaf entry: move it out.
+                None => {
+                    let found = self.found.get_mut(id as usize - sel.names.len());
+                    row.set(found.map(std::mem::take).unwrap_or_default(), value);
+                }
+            }
+        }
+        self.found.clear();
+        self.found_ids.clear();
+        n
+    }
+}
+
 /// What the caller knows of the text it asks to scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text<'a> {
@@ -269,21 +343,25 @@ pub fn scan(raw: &str, sel: &Selector) -> Option<Scanned> {
 
 /// [`scan`], told what is known of the text.
 pub fn scan_text(raw: &str, sel: &Selector, text: Text<'_>) -> Option<Scanned> {
-    if let Text::Indexed(index) = text {
-        if let Some(members) = index.members_of(raw) {
-            return scan_indexed(raw, sel, members, index.backslash());
-        }
-    }
-    let mut s = Scanner::new(raw, sel, text != Text::Unchecked);
-    // Control bytes: inside a string the search for its end stops at one (unsure);
-    // between tokens only spaces are accepted, so a tab or newline there is unsure too.
-    s.ws();
-    if s.peek() != Some(b'{') {
-        return None;
-    }
-    s.walk(0, 0)?;
-    s.ws();
-    (s.i == s.b.len()).then(|| s.into_scanned())
+    let mut scratch = Scratch::default();
+    scan_with(raw, sel, text, &mut scratch).then(|| scratch.take())
+}
+
+/// [`scan_text`] into the caller's buffers: true when the scan is certain, its leaves
+/// then in `scratch` for [`Scratch::set_into`].
+pub fn scan_with(raw: &str, sel: &Selector, text: Text<'_>, scratch: &mut Scratch) -> bool {
+    scratch.start(sel);
+    let mut s = Scanner::new(raw, sel, text != Text::Unchecked, std::mem::take(scratch));
+    let done = match text {
+        Text::Indexed(index) => match index.members_of(raw) {
+            Some(members) => s.indexed(members, index.backslash()),
+            None => s.document(),
+        },
+        _ => s.document(),
+    };
+    // An unfinished scan leaves its leaves here: the next `start` drops them.
+    *scratch = s.into_scratch();
+    done.is_some()
 }
 
 /// [`scan`] of a valid record whose top-level object has the `members` the block
@@ -298,25 +376,10 @@ pub fn scan_indexed(
     members: &[Member],
     backslash: bool,
 ) -> Option<Scanned> {
-    let mut s = Scanner::new(raw, sel, true);
-    let top = sel.states.first()?;
-    for m in members {
-        let (key, value) = (m.key(), m.value());
-        // In bounds (`member` slices the key); looked at only if the record has a `\`.
-        let key_bytes = s.b.get(key.clone())?;
-        let escaped = backslash && key_bytes.contains(&b'\\');
-        s.i = value.start;
-        s.member(top, 0, 0, key.start, key.end, escaped, |s| {
-            s.i = value.end;
-            Some(())
-        })?;
-        // A walked value ends where the validator says (else a bug: the walk decides).
-        debug_assert_eq!(s.i, value.end, "{raw}");
-        if s.i != value.end {
-            return None;
-        }
-    }
-    Some(s.into_scanned())
+    let mut s = Scanner::new(raw, sel, true, Scratch::default());
+    s.slots.resize(sel.names.len(), u32::MAX);
+    s.indexed(members, backslash)?;
+    Some(s.into_scratch().take())
 }
 
 struct Scanner<'a> {
@@ -326,7 +389,7 @@ struct Scanner<'a> {
     sel: &'a Selector,
     out: Leaves,
     /// Position in `out` of each selected name, `u32::MAX` before its first value.
-    slots: smallvec::SmallVec<[u32; 32]>,
+    slots: Vec<u32>,
     /// The text is known to be valid JSON and the block skip can run on this CPU.
     fast_skip: bool,
     /// Names met below a pattern that are not selected names, and their indexes.
@@ -336,25 +399,70 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `raw`; `valid` when `raw` is known to be valid JSON.
-    fn new(raw: &'a str, sel: &'a Selector, valid: bool) -> Scanner<'a> {
+    /// It fills the buffers of `scratch` (made ready by [`Scratch::start`]).
+    fn new(raw: &'a str, sel: &'a Selector, valid: bool, scratch: Scratch) -> Scanner<'a> {
         Scanner {
             text: raw,
             b: raw.as_bytes(),
             i: 0,
             sel,
-            out: Vec::new(),
-            slots: smallvec::SmallVec::from_elem(u32::MAX, sel.names.len()),
+            out: scratch.out,
+            slots: scratch.slots,
             fast_skip: valid && super::skip::available(),
-            found: Vec::new(),
-            found_ids: HashMap::default(),
+            found: scratch.found,
+            found_ids: scratch.found_ids,
         }
     }
 
-    fn into_scanned(self) -> Scanned {
-        Scanned {
-            leaves: self.out,
+    fn into_scratch(self) -> Scratch {
+        Scratch {
+            out: self.out,
+            slots: self.slots,
             found: self.found,
+            found_ids: self.found_ids,
         }
+    }
+
+    /// The whole text, a JSON object, walked.
+    fn document(&mut self) -> Option<()> {
+        // Control bytes: inside a string the search for its end stops at one (unsure);
+        // between tokens only spaces are accepted, so a tab or newline there is unsure too.
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return None;
+        }
+        self.walk(0, 0)?;
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+
+    /// The top-level object through the index of its members (see [`scan_indexed`]).
+    fn indexed(&mut self, members: &[Member], backslash: bool) -> Option<()> {
+        let top = self.sel.states.first()?;
+        // Without prefix patterns at the top, a key of a length no wanted key has leads
+        // nowhere: most members are passed over on their length alone (issue 6).
+        let by_length = top.capture.is_empty();
+        for m in members {
+            let (key, value) = (m.key(), m.value());
+            // In bounds (`member` slices the key); looked at only if the record has a `\`.
+            let key_bytes = self.b.get(key.clone())?;
+            let escaped = backslash && key_bytes.contains(&b'\\');
+            // Escaped and empty keys are still `member`'s to refuse.
+            if by_length && !escaped && !key_bytes.is_empty() && !top.may_have(key_bytes.len()) {
+                continue;
+            }
+            self.i = value.start;
+            self.member(top, 0, 0, key.start, key.end, escaped, |s| {
+                s.i = value.end;
+                Some(())
+            })?;
+            // A walked value ends where the validator says (else a bug: the walk decides).
+            debug_assert_eq!(self.i, value.end, "{}", self.text);
+            if self.i != value.end {
+                return None;
+            }
+        }
+        Some(())
     }
 
     #[inline]
@@ -831,6 +939,37 @@ fn find_sse2(b: &[u8]) -> Option<usize> {
     find_scalar(&b[i..]).map(|off| i + off)
 }
 
+/// A bit (0–63) from a key's first and last bytes, for [`Keys::Many`]'s filter.
+#[inline(always)]
+fn edge_bit(key: &[u8]) -> u32 {
+    match (key.first(), key.last()) {
+        (Some(&first), Some(&last)) => u32::from(first.wrapping_mul(3) ^ last) & 63,
+        _ => 0,
+    }
+}
+
+/// `a == b` for the short byte strings of JSON keys, with word loads instead of a call
+/// to `memcmp` (issue 6: the top-level keys of a record are compared with the wanted
+/// ones of the same length, ~8 `memcmp` calls per W3 record).
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if (8..=16).contains(&n) {
+        // Two overlapping words cover the whole of both.
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else {
+        a == b
+    }
+}
+
 /// Four hex digits as a number.
 fn hex4(hex: &[u8]) -> Option<u32> {
     let mut n = 0;
@@ -898,11 +1037,46 @@ mod tests {
         FieldSet::from_names(names)
     }
 
-    /// Extracted fields as names and their values.
-    type Fields = Vec<(String, Vec<String>)>;
+    /// Extracted fields by name, their values as strings.
+    type Named = Vec<(String, Vec<String>)>;
+
+    /// [`crate::extract::extract_into`] (through this thread's scratch, reused from
+    /// call to call: issue 6) makes the row that setting [`crate::extract::extract_values`]'
+    /// fields one by one makes, over a row with fields the document may overwrite, with
+    /// the text given and as the row's `_raw`.
+    fn into_row_agrees(doc: &str, wanted: &FieldSet, text: Text<'_>) {
+        let start: Row = [
+            ("_raw", doc),
+            ("eventName", "before"),
+            ("dup", "before"),
+            ("z", "z"),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n, Value::str(v)))
+        .collect();
+        let mut want = start.clone();
+        if doc.trim_start().starts_with('{') {
+            for (name, value) in
+                crate::extract::extract_values(doc, wanted, text).unwrap_or_default()
+            {
+                want.set(name, value);
+            }
+        }
+        let fields = |row: &Row| -> Vec<(String, Value)> {
+            row.iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect()
+        };
+        for own in [Some(doc), None] {
+            let mut got = start.clone();
+            crate::extract::extract_into(&mut got, wanted, text, own);
+            assert_eq!(fields(&got), fields(&want), "{doc} / {wanted} / {own:?}");
+        }
+    }
 
     /// The scanner's answer as names and values.
-    fn scanned(doc: &str, wanted: &FieldSet) -> Option<Fields> {
+    fn scanned(doc: &str, wanted: &FieldSet) -> Option<Named> {
+        into_row_agrees(doc, wanted, Text::Unchecked);
         let sel = wanted.selector();
         scan(doc, sel).map(|scanned| {
             scanned
@@ -914,7 +1088,8 @@ mod tests {
     }
 
     /// [`scanned`] of text known to be valid.
-    fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Fields> {
+    fn scanned_valid(doc: &str, wanted: &FieldSet) -> Option<Named> {
+        into_row_agrees(doc, wanted, Text::Valid);
         let sel = wanted.selector();
         scan_text(doc, sel, Text::Valid).map(|scanned| {
             scanned
@@ -929,10 +1104,11 @@ mod tests {
     /// the block validator makes one for `doc`: it must answer exactly as the walk of
     /// valid text (the same fields, order and values, and unsure on the same records),
     /// and the extraction through it as through the walk. `None` without an index.
-    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Fields>> {
+    fn scanned_indexed(doc: &str, wanted: &FieldSet) -> Option<Option<Named>> {
         let mut index = crate::reader::validate::TopIndex::default();
         crate::reader::validate::quick_indexed(doc.as_bytes(), &mut index);
         index.members_of(doc)?;
+        into_row_agrees(doc, wanted, Text::Indexed(&index));
         let sel = wanted.selector();
         let got = scan_text(doc, sel, Text::Indexed(&index)).map(|scanned| {
             scanned
@@ -1320,6 +1496,65 @@ mod tests {
         }
     }
 
+    /// The word comparison of keys against `==`: every length up to 40, a difference at
+    /// every position, and lengths that differ.
+    #[test]
+    fn same_bytes_equals_slice_equality() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} {at}");
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
+
+    /// One scratch for scans of different records and selectors, after unsure and
+    /// failed scans and scans that found names below a pattern: each answers as a scan
+    /// with fresh buffers.
+    #[test]
+    fn a_reused_scratch_answers_as_fresh_buffers() {
+        let patterns: BTreeSet<String> = ["requestParameters.*".to_string()].into();
+        let names = set(&["eventName", "resources{}.ARN", "dup"]);
+        let with_pattern = Selector::new(names.names(), &patterns);
+        let plain = Selector::new(names.names(), &BTreeSet::new());
+        let docs = [
+            CLOUDTRAIL,
+            r#"{"eventName":"a","eventName":"b","requestParameters":{"x":"1","y":["2","3"]}}"#,
+            r#"{"eventName":"a","requestParameters":{"x":"1"},"bad":tru}"#,
+            r#"{"\u0065ventName":"escaped"}"#,
+            r#"{"requestParameters":{"z":"9"},"dup":"1","dup":"2"}"#,
+            "not json",
+        ];
+        let mut scratch = Scratch::default();
+        for round in 0..2 {
+            for doc in docs {
+                for sel in [&with_pattern, &plain] {
+                    let fresh = scan_text(doc, sel, Text::Unchecked);
+                    let reused = scan_with(doc, sel, Text::Unchecked, &mut scratch);
+                    assert_eq!(reused, fresh.is_some(), "{round} {doc}");
+                    if let Some(fresh) = fresh {
+                        let mut a = Row::new();
+                        let mut b = Row::new();
+                        for (name, value) in fresh.into_fields(sel) {
+                            a.set(name, value);
+                        }
+                        assert_eq!(scratch.set_into(sel, &mut b), a.len());
+                        let list = |r: &Row| {
+                            r.iter()
+                                .map(|(n, v)| (n.clone(), v.clone()))
+                                .collect::<Vec<_>>()
+                        };
+                        assert_eq!(list(&b), list(&a), "{round} {doc}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn control_bytes_are_left_to_serde() {
         // Raw control bytes inside strings are invalid JSON; as whitespace they are
@@ -1363,7 +1598,22 @@ mod tests {
         // Many keys in one state use the hash map and answer the same.
         let many: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
         let sel = Selector::new(FieldSet::from_names(&many).names(), &BTreeSet::new());
-        assert!(matches!(sel.states[0].keys, Keys::Many(_)));
+        assert!(matches!(sel.states[0].keys, Keys::Many(..)));
+        // Its length and edge-byte filter rejects no key it holds, and what it lets
+        // through is decided by the map.
+        let root = &sel.states[0];
+        for (i, k) in many.iter().enumerate() {
+            assert!(root.next(k.as_bytes()).is_some(), "{k}");
+            let near = [
+                format!("j{i}"),
+                format!("k{i}x"),
+                format!("{i}k"),
+                format!("K{i}"),
+            ];
+            for miss in near.iter().filter(|m| !many.contains(m)) {
+                assert_eq!(root.next(miss.as_bytes()), None, "{miss}");
+            }
+        }
         // Keys of 63 bytes and more share one length bit.
         let (long, longer) = ("k".repeat(70), "k".repeat(80));
         let sel = Selector::new(set(&[&long]).names(), &BTreeSet::new());

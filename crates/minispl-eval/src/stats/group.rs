@@ -6,8 +6,8 @@ use super::{observations, Accumulator, AggFunction};
 use crate::env::Env;
 use crate::error::EvalError;
 use crate::expr::CompiledExpr;
-use crate::row::Row;
-use crate::value::{parse_number, Value};
+use crate::row::{KnownName, Row};
+use crate::value::{parse_number, CompactString, Value};
 use crate::wildcard;
 use minispl_parser::ast::{AggArgument, Aggregation};
 use minispl_parser::Span;
@@ -387,9 +387,9 @@ pub fn compare_auto(a: &str, b: &str) -> Ordering {
 }
 
 /// Order of group keys: ascending, first BY field most significant (R7.5).
-pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
+pub fn compare_keys<S: AsRef<str>>(a: &[S], b: &[S]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
-        let o = compare_auto(x, y);
+        let o = compare_auto(x.as_ref(), y.as_ref());
         if o != Ordering::Equal {
             return o;
         }
@@ -397,9 +397,17 @@ pub fn compare_keys(a: &[String], b: &[String]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-/// A group's BY values, owned: stored once per group.
+/// A group's BY values, owned: stored once per group. Inline for two BY fields of up to
+/// 24 bytes each (issue 6: a new group cost three allocations for its key, and a
+/// partial table makes a new group for about every other W3 event).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct GroupKey(Vec<String>);
+struct GroupKey(smallvec::SmallVec<[CompactString; 2]>);
+
+impl GroupKey {
+    fn new<S: AsRef<str>>(parts: impl IntoIterator<Item = S>) -> GroupKey {
+        GroupKey(parts.into_iter().map(|p| p.as_ref().into()).collect())
+    }
+}
 
 /// A row's BY values, borrowed from the row: looked up without allocating (issue 6).
 struct BorrowedKey<'a>(&'a [Cow<'a, str>]);
@@ -415,7 +423,7 @@ fn hash_parts<'a, H: Hasher>(parts: impl Iterator<Item = &'a str>, state: &mut H
 
 impl Hash for GroupKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_parts(self.0.iter().map(String::as_str), state);
+        hash_parts(self.0.iter().map(CompactString::as_str), state);
     }
 }
 
@@ -427,7 +435,7 @@ impl Hash for BorrowedKey<'_> {
 
 impl indexmap::Equivalent<GroupKey> for BorrowedKey<'_> {
     fn equivalent(&self, key: &GroupKey) -> bool {
-        self.0.len() == key.0.len() && self.0.iter().zip(&key.0).all(|(a, b)| a == b)
+        self.0.len() == key.0.len() && self.0.iter().zip(&key.0).all(|(a, b)| a == b.as_str())
     }
 }
 
@@ -440,7 +448,10 @@ impl indexmap::Equivalent<GroupKey> for BorrowedKey<'_> {
 /// allocation unless the group is new (issue 6).
 #[derive(Debug)]
 pub struct Groups {
+    /// Fixed once made (`by_known` holds the same names).
     pub by: Vec<String>,
+    /// The BY names with their hashes, read from every row (issue 6).
+    by_known: Vec<KnownName>,
     pub dedup_splitvals: bool,
     pub fill: Option<String>,
     max_groups: usize,
@@ -458,6 +469,7 @@ impl Groups {
     /// Without BY there is always exactly one group, even over zero input (R7.1, R7.6).
     pub fn new(aggs: &AggSet, by: Vec<String>, max_groups: usize, span: Span) -> Groups {
         let mut g = Groups {
+            by_known: by.iter().map(|b| KnownName::new(b.as_str())).collect(),
             by,
             dedup_splitvals: false,
             fill: None,
@@ -469,7 +481,7 @@ impl Groups {
             partial: false,
         };
         if g.by.is_empty() {
-            g.index.insert(GroupKey(Vec::new()));
+            g.index.insert(GroupKey::new(None::<&str>));
             g.states.push(aggs.new_state());
         }
         g
@@ -481,6 +493,7 @@ impl Groups {
     pub fn partial(&self, aggs: &AggSet) -> Groups {
         let mut g = Groups {
             by: self.by.clone(),
+            by_known: self.by_known.clone(),
             dedup_splitvals: self.dedup_splitvals,
             fill: self.fill.clone(),
             max_groups: usize::MAX,
@@ -491,7 +504,7 @@ impl Groups {
             partial: true,
         };
         if g.by.is_empty() {
-            g.index.insert(GroupKey(Vec::new()));
+            g.index.insert(GroupKey::new(None::<&str>));
             g.states.push(aggs.state(true));
         }
         g
@@ -505,7 +518,7 @@ impl Groups {
         for (key, state) in later.index.into_iter().zip(later.states) {
             let i = match self.index.get_index_of(&key) {
                 Some(i) => i,
-                None => self.new_group(aggs, key.0)?,
+                None => self.new_group(aggs, key)?,
             };
             if let Some(mine) = self.states.get_mut(i) {
                 aggs.merge(mine, state);
@@ -522,8 +535,8 @@ impl Groups {
         let found = {
             let mut parts: smallvec::SmallVec<[Cow<'_, str>; 4]> = smallvec::SmallVec::new();
             let mut single = true;
-            for field in &self.by {
-                match (row.get(field), self.fill.as_deref()) {
+            for field in &self.by_known {
+                match (row.get_known(field), self.fill.as_deref()) {
                     (Value::Null, Some(f)) => parts.push(Cow::Borrowed(f)),
                     (Value::Null, None) => return Ok(None),
                     (Value::Multi(_), _) => {
@@ -536,7 +549,7 @@ impl Groups {
             single.then(|| {
                 self.index
                     .get_index_of(&BorrowedKey(&parts))
-                    .ok_or_else(|| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+                    .ok_or_else(|| GroupKey::new(&parts))
             })
         };
         if let Some(found) = found {
@@ -558,7 +571,8 @@ impl Groups {
         let inputs = aggs.extract_with(row, env, self.needs_time)?;
         let mut first = None;
         for key in keys {
-            let i = match self.index.get_index_of(&GroupKey(key.clone())) {
+            let key = GroupKey::new(key);
+            let i = match self.index.get_index_of(&key) {
                 Some(i) => i,
                 None => self.new_group(aggs, key)?,
             };
@@ -571,7 +585,7 @@ impl Groups {
     }
 
     /// A new group for `key` (not yet present), within the cap.
-    fn new_group(&mut self, aggs: &AggSet, key: Vec<String>) -> Result<usize, EvalError> {
+    fn new_group(&mut self, aggs: &AggSet, key: GroupKey) -> Result<usize, EvalError> {
         if self.states.len() >= self.max_groups {
             return Err(EvalError::at(
                 format!(
@@ -582,7 +596,7 @@ impl Groups {
                 self.span,
             ));
         }
-        let (i, _) = self.index.insert_full(GroupKey(key));
+        let (i, _) = self.index.insert_full(key);
         self.states.push(aggs.state(self.partial));
         Ok(i)
     }
@@ -599,17 +613,19 @@ impl Groups {
     /// aggregations in order (R7.2). Null results leave their column absent.
     pub fn into_rows(self, aggs: &AggSet) -> Vec<Row> {
         let Groups {
-            by, index, states, ..
+            by_known,
+            index,
+            states,
+            ..
         } = self;
-        let mut groups: Vec<(Vec<String>, AggState)> =
-            index.into_iter().map(|k| k.0).zip(states).collect();
-        groups.sort_by(|a, b| compare_keys(&a.0, &b.0));
+        let mut groups: Vec<(GroupKey, AggState)> = index.into_iter().zip(states).collect();
+        groups.sort_by(|a, b| compare_keys(&a.0 .0, &b.0 .0));
         groups
             .into_iter()
             .map(|(key, state)| {
-                let mut row = Row::with_capacity(by.len() + aggs.specs.len());
-                for (field, value) in by.iter().zip(key) {
-                    row.set(field.as_str(), Value::from(value));
+                let mut row = Row::with_capacity(by_known.len() + aggs.specs.len());
+                for (field, value) in by_known.iter().zip(key.0) {
+                    row.set_known(field, Value::Str(value));
                 }
                 for (name, value) in aggs.results(&state) {
                     row.set(name, value);
@@ -772,6 +788,64 @@ pub(crate) mod tests {
                 ("y".into(), "1".into(), "1".into()),
             ]
         );
+    }
+
+    /// BY values on both sides of the 24-byte inline limit of the stored keys (issue 6),
+    /// single and multivalue, one or three BY fields: added to one table, or to partial
+    /// tables merged in order, they make the same rows.
+    #[test]
+    fn keys_across_the_inline_limit_group_and_merge_alike() {
+        let set = AggSet::compile(&[agg("count", None, None)]).unwrap();
+        let env = Env::default();
+        let text = |c: char, n: usize| c.to_string().repeat(n);
+        let values: Vec<Value> = [0, 1, 23, 24, 25, 40]
+            .into_iter()
+            .flat_map(|n| [Value::str(text('a', n)), Value::str(text('b', n))])
+            .chain([Value::Multi(vec![text('a', 24), text('c', 30)])])
+            .collect();
+        for by in [vec!["k"], vec!["k", "j", "i"]] {
+            let by: Vec<String> = by.into_iter().map(String::from).collect();
+            let rows: Vec<Row> = (0..values.len() * 3)
+                .map(|i| {
+                    let v = |j: usize| values[(i * (j + 1)) % values.len()].clone();
+                    row(&[("k", v(0)), ("j", v(1)), ("i", v(2))])
+                })
+                .collect();
+            let mut one = Groups::new(&set, by.clone(), 1000, Span::new(0, 1));
+            let mut merged = Groups::new(&set, by.clone(), 1000, Span::new(0, 1));
+            for chunk in rows.chunks(5) {
+                let mut part = merged.partial(&set);
+                for r in chunk {
+                    one.add(&set, r, &env).unwrap();
+                    part.add(&set, r, &env).unwrap();
+                }
+                merged.merge(&set, part).unwrap();
+            }
+            let (one, merged) = (one.into_rows(&set), merged.into_rows(&set));
+            assert_eq!(one, merged, "{by:?}");
+            // The owned keys of `group_keys` (no inline storage) count the same.
+            let mut want: Vec<(Vec<String>, usize)> = Vec::new();
+            for r in &rows {
+                for key in group_keys(r, &by, false, None) {
+                    match want.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, n)) => *n += 1,
+                        None => want.push((key, 1)),
+                    }
+                }
+            }
+            want.sort_by(|a, b| compare_keys(&a.0, &b.0));
+            let got: Vec<(Vec<String>, usize)> = (one.iter())
+                .map(|r| {
+                    let key = by
+                        .iter()
+                        .map(|f| r.get(f).render().unwrap_or_default().into_owned());
+                    let count = r.get("count").render().and_then(|c| c.parse().ok());
+                    (key.collect(), count.unwrap_or(0))
+                })
+                .collect();
+            assert!(want.len() >= 10, "{by:?}");
+            assert_eq!(got, want, "{by:?}");
+        }
     }
 
     #[test]
