@@ -72,6 +72,7 @@ pub fn eval(data: &[u8]) {
 pub fn json(data: &[u8]) {
     use crate::eval::json::{self, JsonPath};
     use crate::eval::plan::FieldSet;
+    use crate::eval::{extract, reader::validate};
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -87,6 +88,16 @@ pub fn json(data: &[u8]) {
             fields
         });
         assert_eq!(json::flatten_text(text, &wanted), expected, "{text:?}");
+        // Text the block validator accepts: extraction through its index of the
+        // top-level members (issue 6) answers as the walk of unchecked text does.
+        let mut index = validate::TopIndex::default();
+        if validate::quick_indexed(data, &mut index) != validate::Quick::Unsure {
+            let walked = extract::extract_values(text, &wanted, extract::Text::Unchecked);
+            for check in [extract::Text::Valid, extract::Text::Indexed(&index)] {
+                let got = extract::extract_values(text, &wanted, check);
+                assert_eq!(got, walked, "{check:?} {text:?}");
+            }
+        }
     }
     for p in ["a", "a.b", "a{}", "a{0}.b", "{}", "{1}.a{}", "a.b.c{}"] {
         let Some(path) = JsonPath::parse(p) else {
