@@ -27,7 +27,8 @@ best() {
 echo "== $(uptime)"
 echo "== file: $file, $bytes bytes, $records records"
 best "cat > /dev/null" cat "$file"
-best "grep -c PutImage" grep -c PutImage "$file"
+# Through a pipe: GNU grep stops at the first match when its output is /dev/null.
+best "grep -c PutImage" sh -c 'grep -c PutImage "$0" | cat' "$file"
 W3='`cloudtrail` | stats count by eventSource eventName'
 W4='`cloudtrail` | stats count dc(src) by user vendor_region'
 for cores in ${CORES:-2 1}; do
