@@ -1074,6 +1074,21 @@ mod tests {
         }
     }
 
+    /// The scanner answers on the CLOUDTRAIL record as the serde walk does, also for
+    /// text known to be valid and through the validator's index.
+    fn agrees_on_cloudtrail(wanted: &FieldSet) {
+        let got = scanned(CLOUDTRAIL, wanted);
+        assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
+        assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
+        assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
+        if crate::extract::skip::available() {
+            // Without exponents, which the block validator leaves to serde_json.
+            let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
+            let indexed = scanned_indexed(&plain, wanted).expect("indexed");
+            assert!(indexed.is_some(), "{wanted}");
+        }
+    }
+
     /// The scanner's answer as names and values.
     fn scanned(doc: &str, wanted: &FieldSet) -> Option<Named> {
         into_row_agrees(doc, wanted, Text::Unchecked);
@@ -1183,16 +1198,7 @@ mod tests {
             FieldSet::none(),
         ];
         for wanted in &sets {
-            let got = scanned(CLOUDTRAIL, wanted);
-            assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
-            assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
-            assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
-            if crate::extract::skip::available() {
-                // Without exponents, which the block validator leaves to serde_json.
-                let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
-                let indexed = scanned_indexed(&plain, wanted).expect("indexed");
-                assert!(indexed.is_some(), "{wanted}");
-            }
+            agrees_on_cloudtrail(wanted);
         }
         // Spot checks of the rules the comparison relies on.
         let got = scanned(CLOUDTRAIL, &sets[6]).expect("scans");
@@ -1399,16 +1405,7 @@ mod tests {
         ];
         for wanted in &sets {
             assert!(serves(wanted), "{wanted}");
-            let got = scanned(CLOUDTRAIL, wanted);
-            assert!(got.is_some(), "scanner unsure on a plain record: {wanted}");
-            assert_eq!(got, reference(CLOUDTRAIL, wanted), "{wanted}");
-            assert_eq!(scanned_valid(CLOUDTRAIL, wanted), got, "valid: {wanted}");
-            if crate::extract::skip::available() {
-                // Without exponents, which the block validator leaves to serde_json.
-                let plain = CLOUDTRAIL.replace("-3e2", "-300").replace("1e3", "1000");
-                let indexed = scanned_indexed(&plain, wanted).expect("indexed");
-                assert!(indexed.is_some(), "{wanted}");
-            }
+            agrees_on_cloudtrail(wanted);
         }
         let got = scanned(CLOUDTRAIL, &sets[1]).expect("scans");
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
