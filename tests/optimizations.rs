@@ -4,11 +4,12 @@
 //! W3/W4 aggregates with every optimisation on and off: same rows, same order, same risk
 //! events. (The conformance suite checks both ways per case in `tests/conformance.rs`.)
 
+mod common;
+
 use minispl::eval::reader::{
     read_path, read_stream, read_stream_fold, read_stream_map, ReadOptions, ReadReport,
 };
 use minispl::eval::{Event, EventMeta, Optimizations, Row};
-use minispl::generate::{generate, GeneratorConfig};
 use minispl::rules::{DetectionOutput, Engine};
 use std::path::{Path, PathBuf};
 
@@ -36,12 +37,7 @@ fn corpus_events() -> Vec<Event> {
 }
 
 fn generated_events(records: u64) -> Vec<Event> {
-    let mut buf = Vec::new();
-    let config = GeneratorConfig {
-        records,
-        ..GeneratorConfig::default()
-    };
-    generate(&config, &mut buf).expect("in-memory write");
+    let buf = common::generated_bytes(records);
     let mut events = Vec::new();
     let mut report = ReadReport::default();
     read_stream("gen", &mut &buf[..], &options(), &mut report, &mut |e| {
@@ -227,12 +223,7 @@ fn read_with(source: Option<&[u8]>, options: &ReadOptions) -> (Vec<Event>, ReadR
 /// accounting still counts every event read.
 #[test]
 fn the_reader_filter_changes_no_result() {
-    let mut generated = Vec::new();
-    let config = GeneratorConfig {
-        records: 4000,
-        ..GeneratorConfig::default()
-    };
-    generate(&config, &mut generated).expect("in-memory write");
+    let generated = common::generated_bytes(4000);
     let engine = engine(Optimizations::all());
     let detections = Engine::builtin_detections();
     for source in [Some(&generated[..]), None] {
@@ -294,12 +285,7 @@ fn the_reader_filter_changes_no_result() {
 /// back in input order. Same rows as the plain run, with and without the reader filter.
 #[test]
 fn rows_prepared_by_reader_threads_change_no_result() {
-    let mut generated = Vec::new();
-    let config = GeneratorConfig {
-        records: 3000,
-        ..GeneratorConfig::default()
-    };
-    generate(&config, &mut generated).expect("in-memory write");
+    let generated = common::generated_bytes(3000);
     let (events, _) = read_with(Some(&generated[..]), &options());
     let engine = engine(Optimizations::all());
     for spl in [
@@ -342,12 +328,7 @@ fn rows_prepared_by_reader_threads_change_no_result() {
 /// without the reader filter, with small reads so that blocks hold few records.
 #[test]
 fn detections_prepared_by_reader_threads_change_no_result() {
-    let mut generated = Vec::new();
-    let config = GeneratorConfig {
-        records: 3000,
-        ..GeneratorConfig::default()
-    };
-    generate(&config, &mut generated).expect("in-memory write");
+    let generated = common::generated_bytes(3000);
     let (events, _) = read_with(Some(&generated[..]), &options());
     let on = engine(Optimizations::all());
     let detections = Engine::builtin_detections();

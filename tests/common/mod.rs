@@ -7,15 +7,21 @@
 use minispl::generate::{generate, GeneratorConfig};
 use std::path::Path;
 
-/// `records` generated CloudTrail records (the default seed), one JSON text each.
-pub fn generated_lines(records: u64) -> Vec<String> {
+/// `records` generated CloudTrail records (the default seed) as the generator writes
+/// them: JSON lines.
+pub fn generated_bytes(records: u64) -> Vec<u8> {
     let mut buf = Vec::new();
     let config = GeneratorConfig {
         records,
         ..GeneratorConfig::default()
     };
     generate(&config, &mut buf).expect("in-memory write");
-    String::from_utf8(buf)
+    buf
+}
+
+/// `records` generated CloudTrail records (the default seed), one JSON text each.
+pub fn generated_lines(records: u64) -> Vec<String> {
+    String::from_utf8(generated_bytes(records))
         .expect("generator writes UTF-8")
         .lines()
         .map(str::to_string)
