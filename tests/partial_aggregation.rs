@@ -6,10 +6,12 @@
 //! with many small blocks (a stream that hands over a few records per read), skipped
 //! malformed lines in the middle of blocks, a `--strict` stop and the group cap.
 
+mod common;
+
+use common::generated_bytes as generated;
 use minispl::eval::reader::{read_path, read_stream, read_stream_fold, ReadOptions, ReadReport};
 use minispl::eval::stats::{Limits, TABLE};
 use minispl::eval::{Event, EventMeta, Optimizations, Row};
-use minispl::generate::{generate, GeneratorConfig};
 use minispl::rules::{CompiledSearch, Engine};
 use std::io::Read;
 use std::path::Path;
@@ -25,16 +27,6 @@ fn options(threads: usize, strict: bool) -> ReadOptions {
         strict,
         ..ReadOptions::default()
     }
-}
-
-fn generated(records: u64) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let config = GeneratorConfig {
-        records,
-        ..GeneratorConfig::default()
-    };
-    generate(&config, &mut buf).expect("in-memory write");
-    buf
 }
 
 /// The corpus's JSON-lines files, one after the other.
