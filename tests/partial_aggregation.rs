@@ -9,7 +9,9 @@
 mod common;
 
 use common::generated_bytes as generated;
-use minispl::eval::reader::{read_path, read_stream, read_stream_fold, ReadOptions, ReadReport};
+use minispl::eval::reader::{
+    read_path, read_path_fold, read_stream, read_stream_fold, ReadOptions, ReadReport,
+};
 use minispl::eval::stats::{Limits, TABLE};
 use minispl::eval::{Event, EventMeta, Optimizations, Row};
 use minispl::rules::{CompiledSearch, Engine};
@@ -119,6 +121,42 @@ fn through_reader(
     (rows, report.events)
 }
 
+/// As `minispl search` runs over a file: the reader's workers read ranges of it of
+/// `range_bytes` each.
+fn through_file(
+    search: &CompiledSearch,
+    path: &std::path::Path,
+    threads: usize,
+    range_bytes: usize,
+    strict: bool,
+) -> Outcome {
+    let program = search.program();
+    let mut run = program.start().expect("starts");
+    let mut out = Vec::new();
+    let mut pushed = Ok(());
+    let mut report = ReadReport::default();
+    let read = read_path_fold(
+        path,
+        &ReadOptions {
+            range_bytes,
+            ..options(threads, strict)
+        },
+        &mut report,
+        &program.batches(),
+        &mut |batch| {
+            if pushed.is_ok() {
+                pushed = run.push_batch(batch, &mut out);
+            }
+        },
+    );
+    assert_eq!(read.is_err(), strict && report.skipped > 0, "{read:?}");
+    let rows = pushed
+        .and_then(|()| run.finish(&mut out))
+        .map(|()| out)
+        .map_err(|e| e.message);
+    (rows, report.events)
+}
+
 /// One thread, event by event: the events the reader hands on (up to a strict stop),
 /// then the plain run.
 fn one_thread(search: &CompiledSearch, input: &[u8], strict: bool) -> Outcome {
@@ -169,6 +207,23 @@ fn parallel_ways(search: &CompiledSearch, input: &[u8], strict: bool, expected: 
             );
         }
     }
+    // From a file, read by ranges on the workers.
+    // One file per call: tests run at once in this process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(
+        "minispl-partial-{}-{call}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, input).expect("writes the input");
+    for (threads, range_bytes) in [(2, 4_093), (3, 65_521), (2, 0)] {
+        assert_eq!(
+            &through_file(search, &path, threads, range_bytes, strict),
+            expected,
+            "{spl}: {threads} workers, ranges of {range_bytes} bytes"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
     // The library path (`Program::run_parallel`, chunks of events on workers).
     if !strict {
         let (events, _) = events_of(input, false);

@@ -31,6 +31,7 @@
 //!   but not records; the first two also count in [`ReadReport::failed_files`].
 //!   `records = events + skipped` always holds.
 
+mod range;
 pub mod validate;
 
 use crate::ingest::{Event, EventMeta, RawRecord};
@@ -92,7 +93,12 @@ pub struct ReadOptions {
     /// Worker threads that validate (and filter) blocks of JSON lines while this thread
     /// reads and keeps the accounting in input order (issue 6: both cores). 0 or 1: all
     /// on the reading thread. Events, problems and their order are the same either way.
+    /// With two or more, the workers read a regular file of JSON lines themselves, each
+    /// a range of it at a time.
     pub threads: usize,
+    /// Length of those ranges in bytes (0 = 1 MiB). Results do not depend on it; the
+    /// tests make it small so that lines straddle ranges.
+    pub range_bytes: usize,
 }
 
 /// Keeps a raw record when any of its prefilters may match it: the union of the
@@ -275,6 +281,9 @@ pub fn read_path_fold<F: Fold>(
             sink,
             scratch: Scratch::default(),
         };
+        if let Some(done) = ctx.read_file_ranges(&file) {
+            return done;
+        }
         ctx.read_any(Box::new(file))
     }
 }
@@ -521,6 +530,8 @@ struct Ctx<'a, F: Fold> {
 struct Scratch {
     filter: prefilter::Scratch,
     top: validate::TopIndex,
+    /// The buffer a worker reads its file ranges into ([`Job::Range`]).
+    block: Vec<u8>,
 }
 
 /// Longest record indexed for the extraction: the index takes up to 2.4 bytes per byte
@@ -539,6 +550,51 @@ impl<F: Fold> Ctx<'_, F> {
         let result = self.read_counted(&mut counting);
         self.report.bytes += count.load(Ordering::Relaxed);
         result
+    }
+
+    /// A regular file read by ranges on the reader threads when it is JSON lines
+    /// ([`Ctx::read_ranges`]); `None` when it is read as a stream from its start (the
+    /// position is not moved here): one thread, gzip, a document, a platform without
+    /// positioned reads, or a first read that failed (the stream reports it).
+    fn read_file_ranges(&mut self, file: &std::fs::File) -> Option<Result<(), ReadError>> {
+        if self.options.threads < 2 {
+            return None;
+        }
+        let len = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)?
+            .len();
+        let chunk = match self.options.range_bytes {
+            0 => range::RANGE_BYTES,
+            n => n as u64,
+        };
+        self.read_ranges(range::positioned(file)?, len, chunk)
+    }
+
+    /// [`Ctx::read_lines_ranged`] over the `len` bytes of `source` if they are JSON
+    /// lines (after a byte order mark), else `None`; `chunk`: the ranges' length.
+    fn read_ranges(
+        &mut self,
+        source: &dyn range::ReadAt,
+        len: u64,
+        chunk: u64,
+    ) -> Option<Result<(), ReadError>> {
+        let mut prefix = vec![0; PEEK_BYTES.min(usize::try_from(len).unwrap_or(PEEK_BYTES))];
+        let n = range::fill(source, &mut prefix, 0).ok()?;
+        prefix.truncate(n);
+        let data = if prefix.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        if prefix.starts_with(&[0x1f, 0x8b])
+            || !matches!(detect_format(&prefix[data..]), Some(Format::Lines))
+        {
+            return None;
+        }
+        let threads = self.options.threads.max(1);
+        Some(self.read_lines_ranged(source, (data as u64, len), chunk, threads))
     }
 
     fn read_counted(&mut self, input: &mut dyn Read) -> Result<(), ReadError> {
@@ -668,19 +724,88 @@ impl<F: Fold> Ctx<'_, F> {
     }
 
     /// As [`Ctx::read_lines`], with `threads` workers deciding each block's records
-    /// ([`classify_line`]) while this thread reads the next blocks and applies finished
-    /// blocks strictly in input order: events, problems, line numbers and the `strict`
-    /// stop are exactly those of the one-thread reader. At most two blocks per worker
-    /// are in flight, so memory stays bounded.
+    /// ([`classify_line`]) while this thread reads the next blocks. Two blocks per
+    /// worker in flight (each holds its buffer); this thread decides a block itself
+    /// while it waits.
     fn read_lines_parallel(
         &mut self,
         mut stream: impl Read,
         threads: usize,
     ) -> Result<(), ReadError> {
         let cap = self.max_line();
+        let mut blocks = Blocks::default();
+        let flow = Flow {
+            in_flight: threads * 2,
+            help: true,
+        };
+        self.decide_in_parallel(threads, flow, |spare| {
+            blocks.spare.append(spare);
+            match blocks.next(&mut stream, cap) {
+                Next::Lines(buf, len) => Step::Job(Job::Lines(buf, len)),
+                Next::Overlong(Ok(())) => Step::Job(Job::Overlong),
+                Next::Overlong(Err(e)) => Step::Last(Job::Overlong, e),
+                Next::End => Step::End,
+                Next::Failed(e, partial) => Step::Failed(e, partial),
+            }
+        })
+    }
+
+    /// JSON lines of a regular file, `threads` workers each reading the ranges it
+    /// decides (see [`range`]): the same events, problems and line numbers as
+    /// [`Ctx::read_lines`]. `data`: where the lines start (after a byte order mark);
+    /// `len`: the file's length; `chunk`: the length of a range.
+    ///
+    /// Four ranges per worker in flight: a job is a range, not a buffer, so more cost no
+    /// memory but the (small) results waiting to be applied, and a worker finding the
+    /// queue empty would wait for this thread. This thread only applies results: when it
+    /// decided ranges too, the workers waited for its next jobs while it did (issue 6,
+    /// docs/PERFORMANCE.md "Round 8").
+    fn read_lines_ranged(
+        &mut self,
+        source: &dyn range::ReadAt,
+        (data, len): (u64, u64),
+        chunk: u64,
+        threads: usize,
+    ) -> Result<(), ReadError> {
+        // The byte order mark was read (to detect it).
+        self.report.bytes += data;
+        let mut from = data;
+        let flow = Flow {
+            in_flight: threads * 4,
+            help: false,
+        };
+        self.decide_in_parallel(threads, flow, |_| {
+            if from >= len {
+                return Step::End;
+            }
+            let to = from.saturating_add(chunk).min(len);
+            let job = Job::Range(range::Range {
+                source,
+                data,
+                len,
+                from,
+                to,
+            });
+            from = to;
+            Step::Job(job)
+        })
+    }
+
+    /// `threads` workers deciding the blocks `next` makes ([`decide_block`]), while this
+    /// thread makes them and applies finished blocks strictly in input order: events,
+    /// problems, line numbers and the `strict` stop are exactly those of the one-thread
+    /// reader. At most `flow.in_flight` blocks are in flight, so memory stays bounded.
+    /// `next` gets the buffers of applied blocks back for reuse.
+    fn decide_in_parallel<'f>(
+        &mut self,
+        threads: usize,
+        flow: Flow,
+        mut next: impl FnMut(&mut Vec<Vec<u8>>) -> Step<'f>,
+    ) -> Result<(), ReadError> {
+        let cap = self.max_line();
         let options: &ReadOptions = self.options;
-        let in_flight = threads * 2;
-        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, Job)>(in_flight);
+        let in_flight = flow.in_flight;
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, Job<'f>)>(in_flight);
         let job_rx = std::sync::Mutex::new(job_rx);
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Decided<F::Acc>)>(in_flight);
         let fold = self.fold;
@@ -699,7 +824,7 @@ impl<F: Fold> Ctx<'_, F> {
             // Dropping the job sender and the result receiver when this returns ends the
             // workers (their `recv` or `send` fails), also after a `strict` stop.
             let (job_tx, done_rx) = (job_tx, done_rx);
-            let mut blocks = Blocks::default();
+            let mut spare = Vec::new();
             let (mut sent, mut applied, mut line_no) = (0u64, 0u64, 0u64);
             let mut pending = std::collections::BTreeMap::new();
             let mut end = false;
@@ -707,20 +832,18 @@ impl<F: Fold> Ctx<'_, F> {
             let mut failure: Option<(io::Error, bool)> = None;
             loop {
                 while !end && sent - applied < in_flight as u64 {
-                    let job = match blocks.next(&mut stream, cap) {
-                        Next::Lines(buf, len) => Job::Lines(buf, len),
-                        Next::Overlong(skipped) => {
-                            if let Err(e) = skipped {
-                                failure = Some((e, false));
-                                end = true;
-                            }
-                            Job::Overlong
+                    let job = match next(&mut spare) {
+                        Step::Job(job) => job,
+                        Step::Last(job, e) => {
+                            failure = Some((e, false));
+                            end = true;
+                            job
                         }
-                        Next::End => {
+                        Step::End => {
                             end = true;
                             break;
                         }
-                        Next::Failed(e, partial) => {
+                        Step::Failed(e, partial) => {
                             failure = Some((e, partial));
                             end = true;
                             break;
@@ -740,7 +863,7 @@ impl<F: Fold> Ctx<'_, F> {
                 // a worker waiting for jobs holds the lock while the queue is empty.
                 let finished = match done_rx.try_recv() {
                     Ok(done) => Some(done),
-                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    Err(std::sync::mpsc::TryRecvError::Empty) if flow.help => {
                         let waiting = job_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok());
                         waiting.map(|(seq, job)| {
                             let fold = (self.fold, &mut self.local);
@@ -750,16 +873,22 @@ impl<F: Fold> Ctx<'_, F> {
                             )
                         })
                     }
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+                    Err(_) => None,
                 };
                 let Some((seq, decided)) = finished.or_else(|| done_rx.recv().ok()) else {
                     return self
                         .file_failed("a reader thread stopped unexpectedly".to_string(), false);
                 };
                 pending.insert(seq, decided);
-                while let Some(decided) = pending.remove(&applied) {
+                while let Some(mut decided) = pending.remove(&applied) {
                     applied += 1;
-                    self.apply_block(decided, &mut line_no, &mut blocks.spare)?;
+                    let failed = decided.failed.take();
+                    self.apply_block(decided, &mut line_no, &mut spare)?;
+                    if let Some((e, partial)) = failed {
+                        // A worker's read failed: the input ends after this block's lines.
+                        return self
+                            .file_failed(format!("read error after line {line_no}: {e}"), partial);
+                    }
                 }
             }
             match failure {
@@ -782,6 +911,7 @@ impl<F: Fold> Ctx<'_, F> {
         spare: &mut Vec<Vec<u8>>,
     ) -> Result<(), ReadError> {
         spare.extend(decided.buffer.take());
+        self.report.bytes += decided.bytes;
         for piece in decided.pieces {
             match piece {
                 Piece::Events(run) => self.emit(run),
@@ -1086,11 +1216,13 @@ enum Outcome<'a> {
 }
 
 /// Work for a reader thread: complete lines (each ending in `\n` but perhaps the last
-/// line of the input), or an over-long line the reader has already skipped.
-enum Job {
+/// line of the input), an over-long line the reader has already skipped, or a range of a
+/// file to read first.
+enum Job<'f> {
     /// A buffer and how many of its bytes are lines.
     Lines(Vec<u8>, usize),
     Overlong,
+    Range(range::Range<'f>),
 }
 
 /// Reads JSON lines for the workers straight into the buffers they are sent in: only the
@@ -1204,6 +1336,24 @@ impl Blocks {
     }
 }
 
+/// How [`Ctx::decide_in_parallel`] keeps its workers busy: how many blocks may be in
+/// flight, and whether the applying thread decides waiting blocks itself.
+#[derive(Clone, Copy)]
+struct Flow {
+    in_flight: usize,
+    help: bool,
+}
+
+/// What makes the next job for [`Ctx::decide_in_parallel`].
+enum Step<'f> {
+    Job(Job<'f>),
+    /// A job, then a read error (not after a partial record): the end of the input.
+    Last(Job<'f>, io::Error),
+    End,
+    /// A read error; whether the unread bytes before it held more than whitespace.
+    Failed(io::Error, bool),
+}
+
 /// A block's records as decided by a worker, in order: runs of events and skipped
 /// records, and how many lines the block held.
 struct Decided<A> {
@@ -1211,6 +1361,10 @@ struct Decided<A> {
     lines: u32,
     /// The job's buffer, back for reuse.
     buffer: Option<Vec<u8>>,
+    /// Bytes a worker read itself ([`Job::Range`]), for the report.
+    bytes: u64,
+    /// A read error after this block's lines ([`Job::Range`]): the end of the input.
+    failed: Option<(io::Error, bool)>,
 }
 
 /// Part of a decided block.
@@ -1221,29 +1375,62 @@ enum Piece<A> {
 }
 
 fn decide_block<F: Fold>(
-    job: Job,
+    job: Job<'_>,
+    cap: usize,
+    options: &ReadOptions,
+    fold: (&F, &mut F::Local),
+    scratch: &mut Scratch,
+) -> Decided<F::Acc> {
+    let overlong = || format!("line longer than the {cap}-byte limit");
+    match job {
+        Job::Overlong => Decided {
+            pieces: vec![Piece::Problem(1, overlong())],
+            lines: 1,
+            buffer: None,
+            bytes: 0,
+            failed: None,
+        },
+        Job::Lines(buffer, len) => {
+            let mut decided = decide_lines(&buffer[..len], cap, options, fold, scratch);
+            decided.buffer = Some(buffer);
+            decided
+        }
+        Job::Range(range) => {
+            // The worker's own buffer, out of the scratch while its lines borrow it.
+            let mut buffer = std::mem::take(&mut scratch.block);
+            let read = range::read(range, cap, &mut buffer);
+            let mut decided =
+                decide_lines(&buffer[read.start..read.end], cap, options, fold, scratch);
+            scratch.block = buffer;
+            if read.overlong {
+                decided.lines += 1;
+                decided
+                    .pieces
+                    .push(Piece::Problem(decided.lines, overlong()));
+            }
+            if let Some(progress) = &options.progress {
+                progress.fetch_add(read.bytes, Ordering::Relaxed);
+            }
+            decided.bytes = read.bytes;
+            decided.failed = read.failed;
+            decided
+        }
+    }
+}
+
+/// Decide whole lines (the last perhaps without its newline).
+fn decide_lines<F: Fold>(
+    lines: &[u8],
     cap: usize,
     options: &ReadOptions,
     (fold, local): (&F, &mut F::Local),
     scratch: &mut Scratch,
 ) -> Decided<F::Acc> {
-    let (buffer, len) = match job {
-        Job::Overlong => {
-            let message = format!("line longer than the {cap}-byte limit");
-            return Decided {
-                pieces: vec![Piece::Problem(1, message)],
-                lines: 1,
-                buffer: None,
-            };
-        }
-        Job::Lines(buffer, len) => (buffer, len),
-    };
-    let lines = &buffer[..len];
     let mut pieces = Vec::new();
     let (mut start, mut n) = (0, 0u32);
     let ends = memchr::memchr_iter(b'\n', lines).chain(
         // The input's last line may have no newline.
-        (lines.last() != Some(&b'\n')).then_some(lines.len()),
+        (!lines.is_empty() && lines.last() != Some(&b'\n')).then_some(lines.len()),
     );
     for end in ends {
         n += 1;
@@ -1266,7 +1453,9 @@ fn decide_block<F: Fold>(
     Decided {
         pieces,
         lines: n,
-        buffer: Some(buffer),
+        buffer: None,
+        bytes: 0,
+        failed: None,
     }
 }
 
@@ -1280,13 +1469,15 @@ fn classify_line<'a>(
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
     }
-    if line.iter().all(u8::is_ascii_whitespace) {
-        return None; // blank lines are not records
-    }
+    // The cap first: a line over it is skipped whatever it holds, as when it is too
+    // long to be read whole (stream blocks, file ranges).
     if line.len() > cap {
         return Some(Outcome::Problem(format!(
             "line longer than the {cap}-byte limit"
         )));
+    }
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None; // blank lines are not records
     }
     Some(classify(line, false, options, scratch))
 }
@@ -1604,6 +1795,8 @@ mod tests {
             });
             assert_eq!(parallel, one, "with {threads} reader threads");
         }
+        // Nor reading by file ranges, where those apply (JSON lines).
+        range::tests::same_by_ranges(bytes, options, &one);
         one
     }
 
