@@ -451,6 +451,23 @@ impl<'a> Scanner<'a> {
             if by_length && !escaped && !key_bytes.is_empty() && !top.may_have(key_bytes.len()) {
                 continue;
             }
+            // A string in a record without a backslash: its text lies between the quotes
+            // the validator found, so a wanted one is taken without walking it (issue 6:
+            // the values most searches group by). Otherwise as `member` below.
+            if by_length
+                && !backslash
+                && !key_bytes.is_empty()
+                && self.b.get(value.start) == Some(&b'"')
+            {
+                let selected = top
+                    .next(key_bytes)
+                    .and_then(|next| self.sel.states.get(next as usize).and_then(|s| s.selected));
+                if let Some(id) = selected {
+                    let text = self.text.get(value.start + 1..value.end.checked_sub(1)?)?;
+                    self.emit_id(id, text.into());
+                }
+                continue;
+            }
             self.i = value.start;
             self.member(top, 0, 0, key.start, key.end, escaped, |s| {
                 s.i = value.end;
