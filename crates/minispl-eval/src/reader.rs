@@ -30,6 +30,12 @@
 //!   (cannot open, I/O error or truncated gzip part-way, an empty file) are problems too,
 //!   but not records; the first two also count in [`ReadReport::failed_files`].
 //!   `records = events + skipped` always holds.
+//! - A line longer than [`ReadOptions::max_line_bytes`] is a skipped record whatever it
+//!   holds, blank included: where the reader's blocks or ranges end must not decide
+//!   whether it is one.
+//! - With reader threads, a regular file of JSON lines is read by ranges on the workers
+//!   (`range.rs`), as it is when the reading starts: a file that grows meanwhile is read
+//!   to its length then, one that shrinks to where it ends.
 
 mod range;
 pub mod validate;
