@@ -9,8 +9,9 @@
 mod common;
 
 use common::generated_bytes as generated;
+use minispl::eval::program::{Batch, Batches};
 use minispl::eval::reader::{
-    read_path, read_path_fold, read_stream, read_stream_fold, ReadOptions, ReadReport,
+    read_path, read_path_fold, read_stream, read_stream_fold, ReadError, ReadOptions, ReadReport,
 };
 use minispl::eval::stats::{Limits, TABLE};
 use minispl::eval::{Event, EventMeta, Optimizations, Row};
@@ -96,29 +97,16 @@ fn through_reader(
     step: usize,
     strict: bool,
 ) -> Outcome {
-    let program = search.program();
-    let mut run = program.start().expect("starts");
-    let mut out = Vec::new();
-    let mut pushed = Ok(());
-    let mut report = ReadReport::default();
-    let read = read_stream_fold(
-        "gen",
-        &mut Trickle { data: input, step },
-        &options(threads, strict),
-        &mut report,
-        &program.batches(),
-        &mut |batch| {
-            if pushed.is_ok() {
-                pushed = run.push_batch(batch, &mut out);
-            }
-        },
-    );
-    assert_eq!(read.is_err(), strict && report.skipped > 0, "{read:?}");
-    let rows = pushed
-        .and_then(|()| run.finish(&mut out))
-        .map(|()| out)
-        .map_err(|e| e.message);
-    (rows, report.events)
+    run_as_read(search, strict, |report, fold, sink| {
+        read_stream_fold(
+            "gen",
+            &mut Trickle { data: input, step },
+            &options(threads, strict),
+            report,
+            fold,
+            sink,
+        )
+    })
 }
 
 /// As `minispl search` runs over a file: the reader's workers read ranges of it of
@@ -130,25 +118,32 @@ fn through_file(
     range_bytes: usize,
     strict: bool,
 ) -> Outcome {
+    let options = ReadOptions {
+        range_bytes,
+        ..options(threads, strict)
+    };
+    run_as_read(search, strict, |report, fold, sink| {
+        read_path_fold(path, &options, report, fold, sink)
+    })
+}
+
+/// The search's run fed with the batches `read` hands on (made by the search's own
+/// fold on the reader's threads).
+fn run_as_read(
+    search: &CompiledSearch,
+    strict: bool,
+    read: impl FnOnce(&mut ReadReport, &Batches<'_>, &mut dyn FnMut(Batch)) -> Result<(), ReadError>,
+) -> Outcome {
     let program = search.program();
     let mut run = program.start().expect("starts");
     let mut out = Vec::new();
     let mut pushed = Ok(());
     let mut report = ReadReport::default();
-    let read = read_path_fold(
-        path,
-        &ReadOptions {
-            range_bytes,
-            ..options(threads, strict)
-        },
-        &mut report,
-        &program.batches(),
-        &mut |batch| {
-            if pushed.is_ok() {
-                pushed = run.push_batch(batch, &mut out);
-            }
-        },
-    );
+    let read = read(&mut report, &program.batches(), &mut |batch| {
+        if pushed.is_ok() {
+            pushed = run.push_batch(batch, &mut out);
+        }
+    });
     assert_eq!(read.is_err(), strict && report.skipped > 0, "{read:?}");
     let rows = pushed
         .and_then(|()| run.finish(&mut out))
