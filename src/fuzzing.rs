@@ -5,7 +5,7 @@
 //!
 //! Not a stable API: hidden from the docs.
 
-use minispl_eval::reader::{read_stream, InputMode, ReadOptions, ReadReport};
+use minispl_eval::reader::{read_path, read_stream, InputMode, ReadError, ReadOptions, ReadReport};
 use minispl_eval::{Env, Event, EventMeta};
 use minispl_parser::{expand_macros, parse_expanded, print, MacroDef, Macros};
 use minispl_rules::Engine;
@@ -112,6 +112,8 @@ pub fn json(data: &[u8]) {
 /// [`read_stream`] in raw and fields modes, lenient and strict. The accounting must hold:
 /// records read = events delivered + records skipped (issue 7).
 pub fn input(data: &[u8]) {
+    // The same bytes as a file, which the reader's workers read by ranges (issue 6).
+    let file = TempFile::new(data);
     for mode in [InputMode::Raw, InputMode::Fields] {
         for strict in [false, true] {
             // Small line and document caps as well as the defaults, so the cap paths
@@ -153,6 +155,9 @@ pub fn input(data: &[u8]) {
                 assert_eq!(threaded_result, result, "reader threads: outcome");
                 assert_eq!(threaded_report, report, "reader threads: accounting");
                 assert!(threaded_events == events, "reader threads: events");
+                if let Some(path) = &file.0 {
+                    same_by_ranges(path, &threaded, (&result, &report, &events));
+                }
                 if result.is_ok() {
                     assert_eq!(
                         report.records,
@@ -164,6 +169,67 @@ pub fn input(data: &[u8]) {
                     assert_eq!(report.skipped, 0, "strict mode skipped a record");
                 }
             }
+        }
+    }
+}
+
+/// What reading the file at `path` by ranges of a few bytes gives: what the stream gave
+/// (`expected`), but for the problems' source (the path) and, after a `strict` stop, the
+/// bytes read (the stream reads ahead).
+fn same_by_ranges(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    expected: (&Result<(), ReadError>, &ReadReport, &Vec<Event>),
+) {
+    let normal = |report: &ReadReport, stopped: bool| {
+        let mut report = report.clone();
+        report.problems.iter_mut().for_each(|p| p.source.clear());
+        if stopped {
+            report.bytes = 0;
+        }
+        report
+    };
+    let (result, report, events) = expected;
+    for range_bytes in [7, 64] {
+        let options = ReadOptions {
+            range_bytes,
+            ..options.clone()
+        };
+        let mut got_report = ReadReport::default();
+        let mut got_events = Vec::new();
+        let got = read_path(path, &options, &mut got_report, &mut |e| got_events.push(e));
+        let messages = |r: &Result<(), ReadError>| r.as_ref().err().map(|e| e.message.clone());
+        assert_eq!(
+            messages(&got),
+            messages(result),
+            "ranges of {range_bytes}: outcome"
+        );
+        assert_eq!(
+            normal(&got_report, got.is_err()),
+            normal(report, result.is_err()),
+            "ranges of {range_bytes}: accounting"
+        );
+        assert!(&got_events == events, "ranges of {range_bytes}: events");
+    }
+}
+
+/// A file holding the fuzz input, removed when dropped; `None` if it cannot be written.
+struct TempFile(Option<std::path::PathBuf>);
+
+impl TempFile {
+    fn new(data: &[u8]) -> TempFile {
+        static FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("minispl-fuzz-{}-{n}.jsonl", std::process::id()));
+        TempFile(std::fs::write(&path, data).ok().map(|()| path))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
