@@ -102,8 +102,9 @@ pub struct ReadOptions {
     /// With two or more, the workers read a regular file of JSON lines themselves, each
     /// a range of it at a time.
     pub threads: usize,
-    /// Length of those ranges in bytes (0 = 1 MiB). Results do not depend on it; the
-    /// tests make it small so that lines straddle ranges.
+    /// Length of those ranges in bytes (0 = 1 MiB; at most 64 MiB, one per worker in
+    /// memory). Results do not depend on it; the tests make it small so that lines
+    /// straddle ranges.
     pub range_bytes: usize,
 }
 
@@ -573,7 +574,7 @@ impl<F: Fold> Ctx<'_, F> {
             .len();
         let chunk = match self.options.range_bytes {
             0 => range::RANGE_BYTES,
-            n => n as u64,
+            n => (n as u64).min(range::MAX_RANGE_BYTES),
         };
         self.read_ranges(range::positioned(file)?, len, chunk)
     }

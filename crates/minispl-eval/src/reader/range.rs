@@ -60,6 +60,10 @@ impl ReadAt for &[u8] {
 /// 5% (docs/PERFORMANCE.md, "Round 8").
 pub(crate) const RANGE_BYTES: u64 = 1 << 20;
 
+/// The longest range `ReadOptions::range_bytes` may ask for: each worker holds one in
+/// memory.
+pub(crate) const MAX_RANGE_BYTES: u64 = 64 << 20;
+
 /// One range of a file for a worker: the lines starting in `from..to`.
 #[derive(Clone, Copy)]
 pub(crate) struct Range<'f> {
@@ -118,7 +122,7 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
     // One byte before the range tells whether a line starts at its first byte.
     let before = u64::from(range.from > range.data);
     let at = range.from - before;
-    // At most a range and one byte: [`RANGE_BYTES`], or less in the tests.
+    // At most a range and one byte (ranges are at most [`MAX_RANGE_BYTES`]).
     let want = (range.to - at) as usize;
     if buf.len() < want {
         buf.resize(want, 0);
@@ -133,13 +137,8 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
     let start = if before == 0 {
         0
     } else {
-        match memchr::memchr(b'\n', &buf[..got]) {
-            Some(p) => p + 1,
-            None => got,
-        }
+        memchr::memchr(b'\n', &buf[..got]).map_or(got, |p| p + 1)
     };
-    let own = (got as u64).saturating_sub(before) as usize;
-    let owned_end = before as usize + own;
     let nothing = Lines {
         start,
         end: start,
@@ -153,8 +152,9 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
             ..nothing
         };
     }
-    if start >= owned_end {
-        // No line starts in this range (it lies inside a longer line).
+    if start >= got {
+        // No line starts in this range (it lies inside a longer line), or the file
+        // ends before it.
         return nothing;
     }
     let short = got < want; // the file ended inside the range
