@@ -354,6 +354,8 @@ pub(super) mod tests {
                         });
                     let expected = (events, report, result);
                     assert!(expected.1.records > 0);
+                    // (JSON lines, so compared, not left to the stream.)
+                    assert!(read_by_ranges(&&text[..], text.len() as u64, &options, 64).is_some());
                     same_by_ranges(&text, &options, &expected);
                 }
             }
@@ -405,11 +407,13 @@ pub(super) mod tests {
 
     #[test]
     fn a_read_error_ends_the_input_after_whole_lines_before_it() {
-        let lines: Vec<String> = (0..400).map(|i| format!("{{\"n\":{i}}}")).collect();
+        // About 20 KB, so that errors past the 4 KiB read first (format detection) fall
+        // in ranges and in the rest of a range's last line.
+        let lines: Vec<String> = (0..2000).map(|i| format!("{{\"n\":{i}}}")).collect();
         let text = lines.join("\n") + "\n";
         let ends: Vec<usize> = text.match_indices('\n').map(|(p, _)| p + 1).collect();
-        for chunk in [16u64, 100, 1000] {
-            for fail_at in [40u64, 2000, 2500, 3100] {
+        for chunk in [16u64, 100, 1000, 7000] {
+            for fail_at in [100u64, 5000, 9001, 15000] {
                 for strict in [false, true] {
                     let options = ReadOptions {
                         strict,
@@ -417,13 +421,13 @@ pub(super) mod tests {
                         ..ReadOptions::default()
                     };
                     let source = FailsFrom(text.as_bytes(), fail_at);
-                    let Some((events, report, result)) =
-                        read_by_ranges(&source, text.len() as u64, &options, chunk)
-                    else {
-                        // The first 4 KiB did not read: the stream reports the error.
-                        assert!(fail_at < 4096);
+                    let read = read_by_ranges(&source, text.len() as u64, &options, chunk);
+                    if fail_at < PEEK_BYTES as u64 {
+                        // The first read failed: left to the stream, which reports it.
+                        assert!(read.is_none());
                         continue;
-                    };
+                    }
+                    let (events, report, result) = read.expect("JSON lines");
                     let label = format!("ranges of {chunk}, failing at {fail_at}");
                     // Whole lines, in order, all before the failure; and at least those
                     // before the range (or the last line's continuation) that failed.
