@@ -127,9 +127,17 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
     if buf.len() < want {
         buf.resize(want, 0);
     }
-    let (got, mut failed) = match fill(range.source, &mut buf[..want], at) {
-        Ok(n) => (n, None),
-        Err(e) => (0, Some(e)),
+    let got = match fill(range.source, &mut buf[..want], at) {
+        Ok(n) => n,
+        Err(e) => {
+            return Lines {
+                start: 0,
+                end: 0,
+                overlong: false,
+                bytes: 0,
+                failed: Some((e, false)),
+            }
+        }
     };
     let bytes = (got as u64).saturating_sub(before);
     // The first line starting in the range: after the first newline from the byte
@@ -146,12 +154,6 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
         bytes,
         failed: None,
     };
-    if let Some(e) = failed.take() {
-        return Lines {
-            failed: Some((e, false)),
-            ..nothing
-        };
-    }
     if start >= got {
         // No line starts in this range (it lies inside a longer line), or the file
         // ends before it.
@@ -169,12 +171,6 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
     let mut filled = got;
     let mut step = FIRST_CONTINUATION;
     loop {
-        let offset = at + filled as u64;
-        // Never more than `cap + 2` bytes of the line: enough to know it is too long.
-        let room = usize::try_from(range.len.saturating_sub(offset))
-            .unwrap_or(usize::MAX)
-            .min(step)
-            .min(cap.saturating_add(2) - (filled - last).min(cap.saturating_add(2)));
         if filled - last > cap.saturating_add(1) {
             // Longer than the cap even without a `\r`: skipped, unread past here.
             return Lines {
@@ -183,6 +179,12 @@ pub(crate) fn read(range: Range<'_>, cap: usize, buf: &mut Vec<u8>) -> Lines {
                 ..nothing
             };
         }
+        let offset = at + filled as u64;
+        // Never more than `cap + 2` bytes of the line: enough to know it is too long.
+        let room = usize::try_from(range.len.saturating_sub(offset))
+            .unwrap_or(usize::MAX)
+            .min(step)
+            .min(cap.saturating_add(2) - (filled - last));
         if room == 0 {
             // The end of the file: the last line has no newline.
             return Lines {
